@@ -1,0 +1,1 @@
+"""Freezer simulator."""
