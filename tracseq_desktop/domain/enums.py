@@ -15,7 +15,7 @@ class TemperatureClass(StrEnum):
     ROOM = "RT"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return _(_TEMPERATURE_TITLES[self])
 
 
@@ -37,7 +37,7 @@ class LocationKind(StrEnum):
     BOX = "box"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return _(_KIND_TITLES[self])
 
 
@@ -73,7 +73,7 @@ class UnitType(StrEnum):
         return _UNIT_CLASSES[self]
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return _(_UNIT_TITLES[self])
 
 
@@ -101,7 +101,7 @@ class SampleStatus(StrEnum):
     DISCARDED = "discarded"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         return _(_STATUS_TITLES[self])
 
     @property

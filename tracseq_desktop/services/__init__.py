@@ -1,0 +1,1 @@
+"""Services: the operations and queries that the UI, the command line and scripts call."""

@@ -1,0 +1,80 @@
+"""One operation = one write transaction with its audit entries, committed together.
+
+Services open an ``Operation`` for every change; it carries the operation id shared
+by all its audit entries, the time, the actor and what changed (for the views).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tracseq_desktop.services.actor import Actor, Clock
+from tracseq_desktop.services.audit import AuditWriter
+from tracseq_desktop.store.database import Change, Database
+
+
+class Operation:
+    def __init__(self, session: Session, actor: Actor, now: datetime) -> None:
+        self.session = session
+        self.actor = actor
+        self.now = now
+        self.id = str(uuid.uuid4())
+        self._audit = AuditWriter(session)
+        self.samples: set[int] = set()
+        self.locations: set[int] = set()
+        self.kinds: set[str] = set()
+
+    def record(
+        self,
+        action: str,
+        entity_type: str,
+        entity_key: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        reason: str | None = None,
+    ) -> None:
+        """Write one audit entry for one changed entity."""
+        self._audit.append(
+            at=self.now,
+            actor=self.actor.user,
+            workstation=self.actor.workstation,
+            action=action,
+            entity_type=entity_type,
+            entity_key=entity_key,
+            before=before,
+            after=after,
+            reason=reason,
+            operation_id=self.id,
+        )
+        self.kinds.add(entity_type)
+
+    def finish(self) -> None:
+        self.session.flush()
+        self._audit.flush_head()
+
+    @property
+    def change(self) -> Change:
+        return Change(frozenset(self.samples), frozenset(self.locations), frozenset(self.kinds))
+
+
+class OperationRunner:
+    """Opens operations on a database for an actor; notifies listeners after commit."""
+
+    def __init__(self, db: Database, actor: Actor, clock: Clock) -> None:
+        self.db = db
+        self.actor = actor
+        self.clock = clock
+
+    @contextmanager
+    def operation(self) -> Iterator[Operation]:
+        with self.db.writing() as session:
+            op = Operation(session, self.actor, self.clock())
+            yield op
+            op.finish()
+        self.db.notify(op.change)
