@@ -56,9 +56,7 @@ def _load(lang: str) -> gettext.NullTranslations:
     folder = catalog_dir() / lang / "LC_MESSAGES"
     po_path = folder / f"{DOMAIN}.po"
     mo_path = folder / f"{DOMAIN}.mo"
-    if mo_path.is_file() and (
-        not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
-    ):
+    if mo_path.is_file() and (not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
         with mo_path.open("rb") as fh:
             return gettext.GNUTranslations(fh)
     if not po_path.is_file():
@@ -150,9 +148,7 @@ def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     local = value.astimezone()
-    return babel_dates.format_datetime(
-        local, format=fmt, tzinfo=local.tzinfo, locale=current_locale()
-    )
+    return babel_dates.format_datetime(local, format=fmt, tzinfo=local.tzinfo, locale=current_locale())
 
 
 def format_number(value: float | int | Decimal, decimals: int | None = None) -> str:

@@ -25,7 +25,10 @@ PLUGIN_GROUP = "tracseq.cli"
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", metavar="PATH", default=argparse.SUPPRESS, help=_("database file (default: TRACSEQ_DB or the user data directory)")
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=_("database file (default: TRACSEQ_DB or the user data directory)"),
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=_("print machine-readable JSON"))
     parser = argparse.ArgumentParser(

@@ -47,18 +47,16 @@ class Geometry:
     def grid(cls, rows: int, cols: int) -> Geometry:
         if not (1 <= rows <= MAX_ROWS and 1 <= cols <= MAX_COLS):
             raise InvalidInput(
-                _(
-                    "A grid needs 1 to {max_rows} rows and 1 to {max_cols} columns, not {rows} x {cols}."
-                ).format(max_rows=MAX_ROWS, max_cols=MAX_COLS, rows=rows, cols=cols)
+                _("A grid needs 1 to {max_rows} rows and 1 to {max_cols} columns, not {rows} x {cols}.").format(
+                    max_rows=MAX_ROWS, max_cols=MAX_COLS, rows=rows, cols=cols
+                )
             )
         return cls(rows, cols, rows * cols)
 
     @classmethod
     def gridless(cls, capacity: int) -> Geometry:
         if capacity < 1:
-            raise InvalidInput(
-                _("A container without a grid needs a capacity of at least 1.")
-            )
+            raise InvalidInput(_("A container without a grid needs a capacity of at least 1."))
         return cls(None, None, capacity)
 
     @classmethod
@@ -71,11 +69,7 @@ class Geometry:
         match = re.fullmatch(r"(?:[a-z]+:)?(\d+)", cleaned)
         if match:
             return cls.gridless(int(match.group(1)))
-        raise InvalidInput(
-            _("Unknown box geometry {text!r}: use e.g. 9x9, 8x12 or 50.").format(
-                text=text
-            )
-        )
+        raise InvalidInput(_("Unknown box geometry {text!r}: use e.g. 9x9, 8x12 or 50.").format(text=text))
 
     @property
     def has_grid(self) -> bool:
@@ -92,22 +86,16 @@ class Geometry:
         match = _POSITION.match(text)
         if not match:
             raise InvalidPosition(
-                _(
-                    "{text!r} is not a position; use a row letter and a column number, e.g. C4."
-                ).format(text=text)
+                _("{text!r} is not a position; use a row letter and a column number, e.g. C4.").format(text=text)
             )
         try:
             row = parse_row(match.group(1))
         except ValueError:
-            raise InvalidPosition(
-                _("{text!r} is not a position.").format(text=text)
-            ) from None
+            raise InvalidPosition(_("{text!r} is not a position.").format(text=text)) from None
         col = int(match.group(2)) - 1
         if not (0 <= row < self.rows and 0 <= col < self.cols):
             raise InvalidPosition(
-                _(
-                    "Position {position} does not exist in a {rows} x {cols} box (A1 to {last})."
-                ).format(
+                _("Position {position} does not exist in a {rows} x {cols} box (A1 to {last}).").format(
                     position=text.strip().upper(),
                     rows=self.rows,
                     cols=self.cols,

@@ -27,17 +27,13 @@ def parse_volume(text: str, default_unit: str = "ul") -> int:
     """Return nanolitres for ``text``; a bare number is in ``default_unit``."""
     match = _VOLUME.match(str(text))
     if not match:
-        raise InvalidInput(
-            _("{text!r} is not a volume; write e.g. 1.5ml or 200ul.").format(text=text)
-        )
+        raise InvalidInput(_("{text!r} is not a volume; write e.g. 1.5ml or 200ul.").format(text=text))
     number, unit = (
         match.group(1).replace(",", "."),
         (match.group(2) or default_unit).lower(),
     )
     if unit not in _NL_PER_UNIT:
-        raise InvalidInput(
-            _("Unknown volume unit {unit!r}; use nl, ul or ml.").format(unit=unit)
-        )
+        raise InvalidInput(_("Unknown volume unit {unit!r}; use nl, ul or ml.").format(unit=unit))
     try:
         value = Decimal(number) * _NL_PER_UNIT[unit]
     except InvalidOperation:
@@ -52,8 +48,8 @@ def format_volume(nanolitres: int | None) -> str:
     if nanolitres is None:
         return ""
     if abs(nanolitres) >= 1_000_000:
-        return "{} mL".format(format_number(Decimal(nanolitres) / 1_000_000))
-    return "{} µL".format(format_number(Decimal(nanolitres) / 1_000))
+        return f"{format_number(Decimal(nanolitres) / 1_000_000)} mL"
+    return f"{format_number(Decimal(nanolitres) / 1_000)} µL"
 
 
 def volume_to_ul(nanolitres: int | None) -> float | None:

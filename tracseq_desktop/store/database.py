@@ -113,9 +113,7 @@ def _configure(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def open_database(
-    path: Path | str | None = None, *, migrate: bool = True, create: bool = True
-) -> Database:
+def open_database(path: Path | str | None = None, *, migrate: bool = True, create: bool = True) -> Database:
     """Open (and by default create and upgrade) the database at ``path``.
 
     Raises ``DatabaseTooNew`` for a file written by a newer TracSeq, and
@@ -124,11 +122,7 @@ def open_database(
     db_path = Path(path).expanduser() if path is not None else default_database_path()
     if not db_path.exists():
         if not create:
-            raise InvalidInput(
-                _("There is no database at {path}; run `tracseq init` first.").format(
-                    path=db_path
-                )
-            )
+            raise InvalidInput(_("There is no database at {path}; run `tracseq init` first.").format(path=db_path))
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         f"sqlite:///{db_path}",
@@ -144,18 +138,14 @@ def open_database(
         engine.dispose()
         raise
     read = sessionmaker(engine, expire_on_commit=False)
-    write = sessionmaker(
-        engine.execution_options(tracseq_write=True), expire_on_commit=False
-    )
+    write = sessionmaker(engine.execution_options(tracseq_write=True), expire_on_commit=False)
     return Database(db_path, engine, read, write)
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         has_table = conn.execute(
-            text(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-            )
+            text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
         ).first()
         if not has_table:
             return None

@@ -35,9 +35,7 @@ class Location(Base):
     kind: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
     unit_type: Mapped[str | None] = mapped_column(String(32))
     temperature_class: Mapped[str | None] = mapped_column(String(8))
     grid_rows: Mapped[int | None] = mapped_column(Integer)
@@ -82,12 +80,8 @@ class Sample(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     freeze_thaw_count: Mapped[int] = mapped_column(Integer, default=0)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONText(), default=dict)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sample.id", ondelete="RESTRICT"), index=True
-    )
-    box_id: Mapped[int | None] = mapped_column(
-        ForeignKey("location.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sample.id", ondelete="RESTRICT"), index=True)
+    box_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
     pos_row: Mapped[int | None] = mapped_column(Integer)
     pos_col: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -35,12 +34,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_audit_entity", ["entity_type", "entity_key"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_audit_entry_operation_id"), ["operation_id"], unique=False
-        )
+        batch_op.create_index("ix_audit_entity", ["entity_type", "entity_key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_entry_operation_id"), ["operation_id"], unique=False)
 
     op.create_table(
         "audit_head",
@@ -71,9 +66,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("label"),
     )
     with op.batch_alter_table("location", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_location_parent_id"), ["parent_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_location_parent_id"), ["parent_id"], unique=False)
 
     op.create_table(
         "sample_type",
@@ -117,13 +110,9 @@ def upgrade() -> None:
     with op.batch_alter_table("sample", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sample_box_id"), ["box_id"], unique=False)
         batch_op.create_index("ix_sample_owner", ["owner"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_sample_parent_id"), ["parent_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_sample_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index("ix_sample_project", ["project"], unique=False)
-        batch_op.create_index(
-            "ix_sample_type_status", ["sample_type", "status"], unique=False
-        )
+        batch_op.create_index("ix_sample_type_status", ["sample_type", "status"], unique=False)
 
     _create_search_index()
     _protect_audit_trail()
@@ -195,10 +184,7 @@ def _seed_sample_types() -> None:
     )
     op.bulk_insert(
         table,
-        [
-            {"name": n, "temperature_classes": c, "description": ""}
-            for n, c in SAMPLE_TYPES.items()
-        ],
+        [{"name": n, "temperature_classes": c, "description": ""} for n, c in SAMPLE_TYPES.items()],
     )
 
 
