@@ -43,7 +43,8 @@ $(STAMP): pyproject.toml
 $(CORE_STAMP): pyproject.toml
 	@test -x $(CORE_VENV)/bin/python || $(PYTHON) -m venv $(CORE_VENV)
 	$(CORE_VENV)/bin/python -m pip install -q --upgrade pip
-	$(CORE_VENV)/bin/python -m pip install -q $$($(PYTHON) tools/core_requirements.py) pytest hypothesis
+	$(PYTHON) tools/core_requirements.py > $(CORE_VENV)/requirements.txt
+	$(CORE_VENV)/bin/python -m pip install -q -r $(CORE_VENV)/requirements.txt pytest hypothesis
 	$(CORE_VENV)/bin/python -m pip install -q --no-deps -e .
 	@touch $@
 

@@ -9,6 +9,7 @@ never imports them; their modules must import heavy libraries lazily.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -59,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("tracseq: interrupted"), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     finally:
         ctx.close()
     return 0

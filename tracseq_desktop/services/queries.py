@@ -88,7 +88,7 @@ class QueryService:
         with self._lock:
             if change.locations or "location" in change.kinds:
                 self._paths.clear()
-            if change.samples or change.locations:
+            if change.samples or change.locations or "all" in change.kinds:
                 self._fill = None
 
     # -- single records ---------------------------------------------------------------
@@ -348,7 +348,8 @@ class QueryService:
                     select(Location.parent_id, func.count())
                     .where(Location.parent_id.in_([loc.id for loc in locations]))
                     .group_by(Location.parent_id)
-                ).tuples().all()
+                )
+                .all()
             )
             nodes = []
             for loc in locations:
@@ -362,16 +363,14 @@ class QueryService:
             if self._fill is not None:
                 return self._fill
         with self._db.reading() as session:
-            parents = dict(session.execute(select(Location.id, Location.parent_id)).tuples().all())
+            parents = dict(session.execute(select(Location.id, Location.parent_id)).all())
             held: dict[int, int] = dict(
-                session.execute(
-                    text("SELECT box_id, count(*) FROM sample WHERE box_id IS NOT NULL GROUP BY box_id")
-                ).tuples().all()
+                session.execute(text("SELECT box_id, count(*) FROM sample WHERE box_id IS NOT NULL GROUP BY box_id"))
+                .all()
             )
             capacity = dict(
-                session.execute(
-                    select(Location.id, Location.capacity).where(Location.kind == LocationKind.BOX.value)
-                ).tuples().all()
+                session.execute(select(Location.id, Location.capacity).where(Location.kind == LocationKind.BOX.value))
+                .all()
             )
         fill: dict[int, list[int]] = {loc_id: [0, 0] for loc_id in parents}
         for box_id, places in capacity.items():

@@ -170,6 +170,8 @@ def location_state(location: Location) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Only the fields that changed, as (before, after)."""
+    """Only the fields that changed, as (before, after); box and position travel together."""
     keys = [k for k in after if before.get(k) != after.get(k)]
+    if "box" in keys or "position" in keys:  # a place is always recorded whole
+        keys = [k for k in after if k in keys or k in ("box", "position")]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

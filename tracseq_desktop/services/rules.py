@@ -89,7 +89,7 @@ def resolve_slot(
         return None, None
     taken = {
         (r, c)
-        for r, c in session.execute(select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == box.id)).tuples()
+        for r, c in session.execute(select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == box.id))
     }
     if position:
         row, col = geometry.parse_position(position)

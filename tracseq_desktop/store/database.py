@@ -90,6 +90,10 @@ class Database:
         for listener in list(self._listeners):
             listener(change)
 
+    def notify_all(self) -> None:
+        """After a bulk write that bypassed the services: every view should reload."""
+        self.notify(Change(kinds=frozenset({"sample", "location", "all"})))
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -110,6 +110,15 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class Meta(Base):
+    """Facts about this database file: whether it holds demo data, its workstation id."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class AuditHead(Base):
     """The newest entry of the chain, so that cutting entries off the end is detected."""
 
