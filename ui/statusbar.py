@@ -1,0 +1,73 @@
+"""The status bar: database, user, connection and alarms, and the progress of long work."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from tracseq_desktop.i18n import _
+from ui.tasks import TaskHandle, TaskRunner
+
+
+class StatusBarPanel(QStatusBar):
+    """Sync and alarms are placeholders until the sync and freezer issues fill them in."""
+
+    def __init__(self, db_path: Path, user: str, workstation: str, tasks: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._db_path = db_path
+        self._user = user
+        self._workstation = workstation
+        self.database = QLabel(self)
+        self.user = QLabel(self)
+        self.sync = QLabel(self)
+        self.alarms = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(True)
+        self.cancel = QPushButton(self)
+        self.task_label = QLabel(self)
+        for widget in (self.task_label, self.progress, self.cancel):
+            widget.hide()
+        for widget in (self.task_label, self.progress, self.cancel, self.database, self.user, self.sync, self.alarms):
+            self.addPermanentWidget(widget)
+        self._handle: TaskHandle | None = None
+        self.cancel.clicked.connect(self._on_cancel_clicked)
+        tasks.busy_changed.connect(self._on_busy_changed)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.database.setText(_("Database: {name}").format(name=self._db_path.name))
+        self.database.setToolTip(str(self._db_path))
+        self.user.setText(_("User: {user}@{workstation}").format(user=self._user, workstation=self._workstation))
+        self.sync.setText(_("Sync: not configured (offline)"))
+        self.alarms.setText(_("Alarms: freezer monitoring not configured"))
+        self.cancel.setText(_("Cancel"))
+        self.cancel.setAccessibleName(_("Cancel the running task"))
+        self.progress.setAccessibleName(_("Progress"))
+
+    @Slot(object)
+    def _on_busy_changed(self, handle: TaskHandle | None) -> None:
+        if self._handle is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._handle.progressed.disconnect(self._on_progressed)
+        self._handle = handle
+        busy = handle is not None
+        for widget in (self.task_label, self.progress, self.cancel):
+            widget.setVisible(busy)
+        if handle is not None:
+            self.task_label.setText(handle.title)
+            self.progress.setRange(0, 0)  # busy until the job reports numbers
+            handle.progressed.connect(self._on_progressed)
+
+    @Slot(int, int)
+    def _on_progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    @Slot()
+    def _on_cancel_clicked(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
