@@ -360,50 +360,87 @@ _AUDIT_INSERT = (
 
 
 def _write(services: Services, b: _Builder, seed: int, requested: int) -> int:
+    """Bulk-write the plan through one plain SQLite connection, in one transaction.
+
+    The search-index triggers are set aside while rows go in and the index is built
+    in one statement afterwards (much faster than row by row); the triggers are put
+    back from their own stored SQL, so the schema ends exactly as the migration made it.
+    A fresh file skips the write-ahead log for the bulk load and returns to WAL after.
+    """
+    import sqlite3
     import uuid
 
     b.events.sort(key=lambda e: e[0])
     uid = uuid.UUID(int=b.rng.getrandbits(128))
-    with services.db.writing() as session:
-        raw = session.connection().connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        cursor.executemany(_LOCATION_INSERT, b.locations)
+    services.db.engine.dispose()  # no pooled connection may hold the file while the journal mode changes
+    conn = sqlite3.connect(services.db.path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-262144")
+        conn.execute("BEGIN IMMEDIATE")
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sample_fts_%'"
+        ).fetchall()
+        for name, _sql in triggers:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.executemany(_LOCATION_INSERT, b.locations)
         for start in range(0, len(b.samples), 50_000):
-            cursor.executemany(_SAMPLE_INSERT, b.samples[start : start + 50_000])
-        prev = GENESIS
-        batch: list[tuple[Any, ...]] = []
-        entry_id = 0
-        for at, action, entity_type, key, before, after, reason in b.events:
-            entry_id += 1
-            stored = {
-                "id": entry_id,
-                "at": to_utc_text(at),
-                "actor": DEMO_USERS[entry_id % len(DEMO_USERS)],
-                "workstation": DEMO_WORKSTATION,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_key": key,
-                "before": None if before is None else canonical_json(before),
-                "after": canonical_json(after),
-                "reason": reason,
-                "operation_id": str(uuid.UUID(int=(uid.int + entry_id) % (1 << 128))),
-            }
-            digest = entry_hash(prev, stored)
-            batch.append((*stored.values(), prev, digest))
-            prev = digest
-            if len(batch) >= 50_000:
-                cursor.executemany(_AUDIT_INSERT, batch)
-                batch.clear()
-        if batch:
-            cursor.executemany(_AUDIT_INSERT, batch)
-        if entry_id:
-            cursor.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)", (entry_id, prev))
+            conn.executemany(_SAMPLE_INSERT, b.samples[start : start + 50_000])
+        conn.execute(
+            "INSERT INTO sample_fts(rowid, barcode, sample_type, project, owner, place)"
+            " SELECT s.id, s.barcode, s.sample_type, coalesce(s.project, ''), coalesce(s.owner, ''),"
+            " coalesce(l.search_words, '') FROM sample s LEFT JOIN location l ON l.id = s.box_id"
+        )
+        for _name, sql in triggers:
+            conn.execute(sql)
+        entry_id = _write_audit(conn, b, uid)
         for key, value in (("demo", "true"), ("demo_seed", str(seed)), ("demo_samples", str(requested))):
-            cursor.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-        cursor.close()
-        session.execute(text("SELECT 1"))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
     services.db.notify_all()
+    return entry_id
+
+
+def _write_audit(conn: Any, b: _Builder, uid: Any) -> int:
+    import uuid
+
+    prev = GENESIS
+    batch: list[tuple[Any, ...]] = []
+    entry_id = 0
+    for at, action, entity_type, key, before, after, reason in b.events:
+        entry_id += 1
+        stored = {
+            "id": entry_id,
+            "at": to_utc_text(at),
+            "actor": DEMO_USERS[entry_id % len(DEMO_USERS)],
+            "workstation": DEMO_WORKSTATION,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_key": key,
+            "before": None if before is None else canonical_json(before),
+            "after": canonical_json(after),
+            "reason": reason,
+            "operation_id": str(uuid.UUID(int=(uid.int + entry_id) % (1 << 128))),
+        }
+        digest = entry_hash(prev, stored)
+        batch.append((*stored.values(), prev, digest))
+        prev = digest
+        if len(batch) >= 50_000:
+            conn.executemany(_AUDIT_INSERT, batch)
+            batch.clear()
+    if batch:
+        conn.executemany(_AUDIT_INSERT, batch)
+    if entry_id:
+        conn.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, ?, ?)", (entry_id, prev))
     return entry_id
 
 

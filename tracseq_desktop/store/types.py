@@ -24,7 +24,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return to_utc_text(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -33,8 +33,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def to_utc_text(value: datetime) -> str:
-    """The same text ``UTCDateTime`` stores, for raw SQL and hashing."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The same text ``UTCDateTime`` stores, for raw SQL and hashing: 2026-03-31T14:05:00.000000Z."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class JSONText(TypeDecorator[Any]):
