@@ -119,7 +119,7 @@ def _describe_change(entry: AuditEntryView) -> str:
     parts = []
     for key in sorted(after):
         old, new = before.get(key), after[key]
-        if key in ("version", "updated_at"):
+        if key in ("version", "updated_at") or (key in before and old == new):
             continue
         parts.append(f"{key}: {old} → {new}" if key in before else f"{key}: {new}")
     return "; ".join(parts)
