@@ -113,9 +113,8 @@ class PortWorker:
 
     def _run(self) -> None:
         now = time.monotonic()
-        # Spread the first polls over a fraction of the shortest interval.
-        spread = min(link.poll_interval_s for link in self.links) / max(len(self.links), 1)
-        due = {link.unit_id: now + i * spread * 0.5 for i, link in enumerate(self.links)}
+        # First polls right away, one after the other; afterwards each link keeps its own phase.
+        due = {link.unit_id: now + i * 0.01 for i, link in enumerate(self.links)}
         try:
             while not self._cancel.is_set():
                 link = min(self.links, key=lambda item: due[item.unit_id])

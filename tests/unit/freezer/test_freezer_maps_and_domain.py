@@ -71,7 +71,7 @@ def test_ln2_command_set() -> None:
 
 def test_reading_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="timezone"):
-        Reading(unit_id="u", taken_at=datetime(2025, 1, 1), probes=(1.0,))  # noqa: DTZ001
+        Reading(unit_id="u", taken_at=datetime(2025, 1, 1), probes=(1.0,))
     reading = Reading(
         unit_id="u",
         taken_at=datetime(2025, 1, 1, tzinfo=UTC),

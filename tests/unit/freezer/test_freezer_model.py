@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -77,7 +78,7 @@ def test_failing_compressor_duty_creeps_for_weeks_before_the_temperature_moves()
     # Week 1 and week 3: the band is held, yet the compressor runs clearly longer.
     assert max(maxima[:21]) < -76.0
     assert duties[20] > duties[0] + 0.2
-    assert all(later >= earlier - 0.03 for earlier, later in zip(duties, duties[1:], strict=False))
+    assert all(later >= earlier - 0.03 for earlier, later in itertools.pairwise(duties))
     # By week 5 capacity is below the leak: the compressor runs flat out and the temperature climbs.
     assert duties[-1] > 0.99
     assert maxima[-1] > -70.0
