@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
 
     def _on_dialog_finished(self, _code: int) -> None:
         self._dialog = None
+        self.activateWindow()
         self.focus_scan()
 
     # -- changes from anywhere --------------------------------------------------------------
