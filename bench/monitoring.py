@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,9 +64,8 @@ def thread_cpu_seconds(thread_ids: set[int]) -> float:
     return total / tick
 
 
-def start_simulator(units: int, interval: float) -> tuple[subprocess.Popen[str], list[DeviceLink]]:
+def start_simulator(units: int, interval: float, workdir: Path) -> tuple[subprocess.Popen[str], list[DeviceLink]]:
     """``tracseq-sim`` on pseudo-terminals in a child process, and a link for each of its units."""
-    workdir = Path(tempfile.mkdtemp(prefix="tracseq-bench-"))
     scenario_path = workdir / "bench.json"
     scenario_path.write_text(json.dumps(scenario(units)))
     links_path = workdir / "links.json"
@@ -108,7 +108,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0)
     args = parser.parse_args()
 
-    sim, links = start_simulator(args.units, args.interval)
+    workdir = Path(tempfile.mkdtemp(prefix="tracseq-bench-"))
+    sim, links = start_simulator(args.units, args.interval, workdir)
 
     readings: list[Reading] = []
     failures: list[PollFailure] = []
@@ -134,6 +135,7 @@ def main() -> int:
     sim.send_signal(signal.SIGTERM)
     sim.communicate(timeout=10)
     sim_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    shutil.rmtree(workdir, ignore_errors=True)
 
     wall = wall_end - wall_start
     process_pct = 100 * (cpu_end - cpu_start) / wall
