@@ -10,7 +10,16 @@ import re
 import tomllib
 from pathlib import Path
 
-NOT_FOR_CORE = {"pyside6-essentials", "pyqtgraph", "opencv-python-headless", "pyzbar", "zxing-cpp", "pyserial", "pymodbus", "numpy"}
+NOT_FOR_CORE = {
+    "pyside6-essentials",
+    "pyqtgraph",
+    "opencv-python-headless",
+    "pyzbar",
+    "zxing-cpp",
+    "pyserial",
+    "pymodbus",
+    "numpy",
+}
 
 
 def main() -> None:

@@ -1,10 +1,10 @@
 """Translation catalogs: extract, update, compile and check.
 
-    python tools/i18n.py extract   # write i18n/tracseq.pot from the sources
-    python tools/i18n.py update    # merge the template into every i18n/<lang>/LC_MESSAGES/tracseq.po
-    python tools/i18n.py init LANG # start a catalog for a new language
-    python tools/i18n.py compile   # build the .mo files (never committed)
-    python tools/i18n.py check     # CI: template current, catalogs complete, compile, placeholders match
+python tools/i18n.py extract   # write i18n/tracseq.pot from the sources
+python tools/i18n.py update    # merge the template into every i18n/<lang>/LC_MESSAGES/tracseq.po
+python tools/i18n.py init LANG # start a catalog for a new language
+python tools/i18n.py compile   # build the .mo files (never committed)
+python tools/i18n.py check     # CI: template current, catalogs complete, compile, placeholders match
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ def extract() -> Catalog:
     for source in SOURCES:
         method_map = [("**/migrations/**.py", "ignore"), ("**.py", "python")]
         for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / source, method_map=method_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+            ROOT / source,
+            method_map=method_map,
+            keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",),
+            strip_comment_tags=True,
         ):
             catalog.add(message, None, [(f"{source}/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
@@ -118,7 +122,11 @@ def cmd_check() -> int:
             write_mo(io.BytesIO(), catalog)
         except Exception as error:  # noqa: BLE001 - any failure to compile is reported
             problems.append(f"{lang}: does not compile: {error}")
-        missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))]
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+        ]
         if missing:
             problems.append(f"{lang}: {len(missing)} messages untranslated or fuzzy, e.g. {str(missing[0])!r}")
         for message in catalog:
@@ -129,10 +137,14 @@ def cmd_check() -> int:
             wanted = set().union(*(_fields(i) for i in ids))
             for translated in strings:
                 if translated and _fields(translated) != wanted:
-                    problems.append(f"{lang}: placeholders differ in {ids[0]!r}: {sorted(_fields(translated))} vs {sorted(wanted)}")
+                    problems.append(
+                        f"{lang}: placeholders differ in {ids[0]!r}: {sorted(_fields(translated))} vs {sorted(wanted)}"
+                    )
         stale = _ids(catalog) - _ids(current)
         if stale:
-            problems.append(f"{lang}: {len(stale)} messages no longer in the sources: run `python tools/i18n.py update`")
+            problems.append(
+                f"{lang}: {len(stale)} messages no longer in the sources: run `python tools/i18n.py update`"
+            )
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:

@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
 from tracseq_desktop import __version__
 from tracseq_desktop.cli import commands_inventory, commands_locations, commands_records
@@ -23,7 +22,8 @@ from tracseq_desktop.i18n import _
 PLUGIN_GROUP = "tracseq.cli"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; device commands are loaded only when ``argv`` may need them."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -40,14 +40,28 @@ def build_parser() -> argparse.ArgumentParser:
     registry = CommandRegistry(subparsers, common)
     for module in (commands_inventory, commands_locations, commands_records):
         module.register(registry)
-    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        entry.load()(registry)
+    if argv is None or _needs_plugins(argv, set(subparsers.choices)):
+        from importlib.metadata import entry_points
+
+        for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+            entry.load()(registry)
     return parser
 
 
+def _needs_plugins(argv: Sequence[str], core_commands: set[str]) -> bool:
+    """Scanning installed packages for commands costs ~70 ms; a core command skips it."""
+    words = [a for a in argv if not a.startswith("-")]
+    if "--db" in argv:  # the value of --db is not a command
+        index = list(argv).index("--db")
+        if index + 1 < len(argv) and argv[index + 1] in words:
+            words.remove(argv[index + 1])
+    return not words or words[0] not in core_commands
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     ctx = CliContext(args)
     try:
         result = args.handler(args, ctx)

@@ -87,10 +87,7 @@ def resolve_slot(
         if not already_here and (held or 0) >= geometry.capacity:
             raise BoxFull(_("{label} is full ({capacity} places).").format(label=box.label, capacity=geometry.capacity))
         return None, None
-    taken = {
-        (r, c)
-        for r, c in session.execute(select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == box.id))
-    }
+    taken = {(r, c) for r, c in session.execute(select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == box.id))}
     if position:
         row, col = geometry.parse_position(position)
         occupant = session.scalar(
