@@ -14,7 +14,7 @@ Positions are as seen: A1 top-left, rows downward, columns rightward.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -68,7 +68,10 @@ class WellDetail:
 def _edge_energy(gray: Image) -> Image:
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return np.asarray(cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 1.0))
+    magnitude = cv2.magnitude(gx, gy)
+    # Clipped, so that a few high-contrast codes do not outweigh the rims of many empty wells.
+    ceiling = float(np.percentile(magnitude, 85)) + 1e-3
+    return np.asarray(cv2.GaussianBlur(np.minimum(magnitude, ceiling), (0, 0), 1.0))
 
 
 def _lattice_vectors(energy: Image) -> tuple[np.ndarray, np.ndarray]:
@@ -88,19 +91,45 @@ def _lattice_vectors(energy: Image) -> tuple[np.ndarray, np.ndarray]:
     lags, values, norms = lags[keep], values[keep], norms[keep]
     if len(lags) < 2:
         raise GridNotFound(_("No grid of wells was found in the image."))
-    strong = values >= 0.5 * values.max()
-    order = np.argsort(norms[strong])
-    candidates = lags[strong][order]
-    first = candidates[0]
-    second = None
-    for lag in candidates[1:]:
-        cos = abs(float(np.dot(first, lag))) / (np.linalg.norm(first) * np.linalg.norm(lag))
-        if cos < 0.5:
-            second = lag
-            break
-    if second is None:
+    order = np.argsort(-values)[:16]
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for a_index in order:
+        for b_index in order:
+            first, second = lags[a_index], lags[b_index]
+            area = abs(first[0] * second[1] - first[1] * second[0])
+            if area < 0.5 * norms[a_index] * norms[b_index]:  # nearly collinear
+                continue
+            # A true lattice repeats: sums, differences and doubles of its periods are peaks too.
+            probes = (first, second, first + second, first - second, 2 * first, 2 * second)
+            score = float(np.mean([_sample(auto, lag) for lag in probes])) - 1e-6 * area
+            if best is None or score > best[0]:
+                best = (score, first, second)
+    if best is None:
         raise GridNotFound(_("No grid of wells was found in the image."))
+    _score, first, second = _reduce(best[1], best[2])
     return _refine_period(auto, first), _refine_period(auto, second)
+
+
+def _reduce(first: np.ndarray, second: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Lagrange-Gauss reduction: the shortest basis of the same lattice (the well steps)."""
+    a, b = first.astype(np.float64), second.astype(np.float64)
+    for _step in range(20):
+        if np.dot(a, a) > np.dot(b, b):
+            a, b = b, a
+        mu = round(float(np.dot(a, b) / np.dot(a, a)))
+        if mu == 0:
+            break
+        b = b - mu * a
+    return 0.0, a, b
+
+
+def _sample(auto: Image, lag: np.ndarray) -> float:
+    """The autocorrelation's best value within a pixel of ``lag`` (0 outside the map)."""
+    h, w = auto.shape
+    x, y = int(round(lag[0])) + w // 2, int(round(lag[1])) + h // 2
+    if not (1 <= x < w - 1 and 1 <= y < h - 1):
+        return 0.0
+    return float(auto[y - 1 : y + 2, x - 1 : x + 2].max())
 
 
 def _refine_period(auto: Image, lag: np.ndarray) -> np.ndarray:
@@ -153,66 +182,98 @@ def _phase(energy: Image, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     return np.asarray(basis @ np.array([(bx + 0.5) / bins, (by + 0.5) / bins]))
 
 
-def _well_scores(gray: Image, nodes: np.ndarray, pitch: float) -> np.ndarray:
+_CORNERS = np.stack([np.cos(np.pi / 4 + np.arange(4) * np.pi / 2), np.sin(np.pi / 4 + np.arange(4) * np.pi / 2)], 1) * 0.707
+_RING = np.stack([np.cos(np.arange(16) * np.pi / 8), np.sin(np.arange(16) * np.pi / 8)], 1) * 0.38
+
+
+def _well_scores(blurred: Image, nodes: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     """How well-like each node is: its inside differs from the rack's web, which is even at the corners.
 
-    Sampling the web only at the four cell corners keeps neighbouring wells out of it;
-    an uneven web (a node straddling the rack's outer edge) cancels the score.
+    The web is sampled at the four cell corners (between wells), the inside on a ring
+    within the well; an uneven web (a node straddling the rack's outer edge, or a
+    lattice off by half a cell) cancels the score.
     """
-    h, w = gray.shape
-    blurred = cv2.GaussianBlur(gray, (0, 0), max(1.0, pitch / 40)).astype(np.float32)
-    corner_angles = np.pi / 4 + np.arange(4) * np.pi / 2
-    ring_angles = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-    corners = np.stack([np.cos(corner_angles), np.sin(corner_angles)], axis=1) * 0.707 * pitch
-    ring = np.stack([np.cos(ring_angles), np.sin(ring_angles)], axis=1) * 0.38 * pitch
-    scores = np.zeros(nodes.shape[:2])
-    for index in np.ndindex(*nodes.shape[:2]):
-        centre = nodes[index]
-        web_points = np.rint(centre + corners).astype(int)
-        ring_points = np.rint(centre + ring).astype(int)
-        if not (
-            np.all((web_points >= 0) & (web_points < (w, h))) and np.all((ring_points >= 0) & (ring_points < (w, h)))
-        ):
-            continue
-        web = blurred[web_points[:, 1], web_points[:, 0]]
-        inside = blurred[ring_points[:, 1], ring_points[:, 0]]
-        difference = float(np.median(np.abs(inside - web.mean())))
-        scores[index] = max(0.0, difference - float(web.max() - web.min()))
-    return scores
+    h, w = blurred.shape
+    basis = np.stack([col, row], axis=1)
+    corner_offsets = (basis @ _CORNERS.T).T
+    ring_offsets = _RING * float(min(np.linalg.norm(col), np.linalg.norm(row)))  # a circle, not a lattice shape
+    flat = nodes.reshape(-1, 1, 2)
+    web_points = np.rint(flat + corner_offsets[None]).astype(int)
+    ring_points = np.rint(flat + ring_offsets[None]).astype(int)
+    corner_inside = np.all((web_points >= 0) & (web_points < (w, h)), axis=2)  # corners may leave the frame
+    valid = (corner_inside.sum(axis=1) >= 3) & np.all((ring_points >= 0) & (ring_points < (w, h)), axis=(1, 2))
+    web_points = np.clip(web_points, 0, (w - 1, h - 1))
+    ring_points = np.clip(ring_points, 0, (w - 1, h - 1))
+    web = blurred[web_points[..., 1], web_points[..., 0]]
+    inside = blurred[ring_points[..., 1], ring_points[..., 0]]
+    count = np.maximum(corner_inside.sum(axis=1, keepdims=True), 1)
+    web_mean = np.where(corner_inside, web, 0.0).sum(axis=1, keepdims=True) / count
+    web_spread = np.where(corner_inside, web, -np.inf).max(axis=1) - np.where(corner_inside, web, np.inf).min(axis=1)
+    difference = np.median(np.abs(inside - web_mean), axis=1)
+    scores = np.maximum(0.0, difference - 0.5 * np.where(valid, web_spread, 0.0))
+    return np.asarray(np.where(valid, scores, 0.0)).reshape(nodes.shape[:2])
+
+
+def _best_phase(blurred: Image, origin: np.ndarray, col: np.ndarray, row: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """The origin within one cell that makes the most nodes look like wells (coarse, then fine)."""
+    best, best_score = origin, -1.0
+    for step, span in ((1 / 8, 4), (1 / 32, 3)):
+        centre = best
+        for a in range(-span, span + 1):
+            for b in range(-span, span + 1):
+                candidate = centre + a * step * col + b * step * row
+                nodes = candidate + ii[..., None] * col + jj[..., None] * row
+                score = float(_well_scores(blurred, nodes, col, row).sum())
+                if score > best_score:
+                    best, best_score = candidate, score
+    return best
 
 
 def _extent(scores: np.ndarray, rows_hint: int | None, cols_hint: int | None) -> tuple[slice, slice]:
-    """The rectangle of nodes that are wells."""
+    """The rectangle of nodes that are wells; a hint only settles a difference of one row or column."""
     positive = scores[scores > 0]
     if positive.size == 0:
         raise GridNotFound(_("No grid of wells was found in the image."))
-    threshold = 0.12 * float(np.percentile(positive, 90))
-    wells = scores > threshold
-    row_share = wells.mean(axis=1)
-    col_share = wells.mean(axis=0)
-    row_span = _span(row_share, rows_hint, scores.sum(axis=1))
-    col_span = _span(col_share, cols_hint, scores.sum(axis=0))
-    rows_slice, cols_slice = row_span, col_span
-    inner = wells[rows_slice, cols_slice]
+    wells = scores > 0.12 * float(np.percentile(positive, 90))
+    row_span = _span(wells.mean(axis=1))
+    col_span = _span(wells.mean(axis=0))
+    found = (row_span.stop - row_span.start, col_span.stop - col_span.start)
+    if (rows_hint, cols_hint) != (found[1], found[0]):  # a turned box keeps what was seen
+        if rows_hint is not None and abs(found[0] - rows_hint) == 1:
+            row_span = _window(scores.sum(axis=1), row_span, rows_hint)
+        if cols_hint is not None and abs(found[1] - cols_hint) == 1:
+            col_span = _window(scores.sum(axis=0), col_span, cols_hint)
+    inner = wells[row_span, col_span]
     if inner.size == 0 or inner.mean() < 0.5:
         raise GridNotFound(_("No grid of wells was found in the image."))
-    return rows_slice, cols_slice
+    return row_span, col_span
 
 
-def _span(share: np.ndarray, hint: int | None, weight: np.ndarray) -> slice:
-    limit = 0.5 * float(share.max())
-    good = np.nonzero(share >= limit)[0]
-    start, stop = int(good.min()), int(good.max()) + 1
-    if hint is not None and stop - start != hint and hint <= len(share):
-        # The configured size decides between neighbouring windows; choose the strongest.
-        best = max(range(len(share) - hint + 1), key=lambda s: float(weight[s : s + hint].sum()))
-        if abs(best - start) <= max(1, abs(stop - start - hint)) + 1:
-            return slice(best, best + hint)
-    return slice(start, stop)
+def _span(share: np.ndarray) -> slice:
+    good = np.nonzero(share >= 0.5 * float(share.max()))[0]
+    return slice(int(good.min()), int(good.max()) + 1)
 
 
-def find_grid(image: Image, rows: int | None = None, cols: int | None = None) -> Grid:
-    """Detect the wells' grid (size and centres) in a top view of a rack."""
+def _window(weight: np.ndarray, span: slice, size: int) -> slice:
+    """The strongest window of ``size`` that overlaps ``span`` as much as it can."""
+    starts = [s for s in range(span.start - 1, span.start + 2) if 0 <= s <= len(weight) - size]
+    if not starts:
+        return span
+    best = max(starts, key=lambda s: float(weight[s : s + size].sum()))
+    return slice(best, best + size)
+
+
+Located = tuple[str, tuple[float, float]]  # decoded text and its centre in image pixels
+
+
+def find_grid(
+    image: Image, rows: int | None = None, cols: int | None = None, codes: Sequence[Located] = ()
+) -> Grid:
+    """Detect the wells' grid (size and centres) in a top view of a rack.
+
+    ``codes`` read anywhere in the image pin the lattice with a homography, which
+    follows perspective that a single period cannot.
+    """
     gray = to_gray(image)
     scale = min(1.0, _WORK_SIDE / max(gray.shape[:2]))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
@@ -221,34 +282,38 @@ def find_grid(image: Image, rows: int | None = None, cols: int | None = None) ->
     origin = _phase(energy, col, row)
     h, w = small.shape
     basis = np.stack([col, row], axis=1)
-    inverse = np.linalg.inv(basis)
-    corners = inverse @ (np.array([[0, w, w, 0], [0, 0, h, h]], dtype=np.float64) - origin[:, None])
+    corners = np.linalg.inv(basis) @ (np.array([[0, w, w, 0], [0, 0, h, h]], dtype=np.float64) - origin[:, None])
     i0, i1 = int(np.floor(corners[0].min())) - 1, int(np.ceil(corners[0].max())) + 1
     j0, j1 = int(np.floor(corners[1].min())) - 1, int(np.ceil(corners[1].max())) + 1
     ii, jj = np.meshgrid(np.arange(i0, i1 + 1), np.arange(j0, j1 + 1))
-    nodes = origin + ii[..., None] * col + jj[..., None] * row
-    pitch = float(min(np.linalg.norm(col), np.linalg.norm(row)))
-    scores = _well_scores(small, nodes, pitch)
+    blurred = cv2.GaussianBlur(small, (0, 0), max(1.0, float(np.linalg.norm(col)) / 40)).astype(np.float32)
+    origin = _best_phase(blurred, origin, col, row, ii, jj)
+    nodes = (origin + ii[..., None] * col + jj[..., None] * row) / scale
+    pitch = float(min(np.linalg.norm(col), np.linalg.norm(row))) / scale
+    for _round in range(2):
+        nodes = _pin(nodes, ii, jj, codes, pitch)
+    scores = _well_scores(blurred, nodes * scale, col, row)
     row_slice, col_slice = _extent(scores, rows, cols)
-    centres = nodes[row_slice, col_slice] / scale
-    return Grid(centres.shape[0], centres.shape[1], centres, pitch / scale)
+    centres = nodes[row_slice, col_slice]
+    return Grid(centres.shape[0], centres.shape[1], centres, pitch)
 
 
-def refine_grid(grid: Grid, points: dict[tuple[int, int], tuple[float, float]]) -> Grid:
-    """Re-fit the centres through measured code centres (a homography allows for perspective)."""
-    if len(points) < 8:
-        return grid
-    src = np.array([[c, r] for r, c in points], dtype=np.float64)
-    dst = np.array(list(points.values()), dtype=np.float64)
-    homography, _mask = cv2.findHomography(src, dst, cv2.RANSAC, 0.15 * grid.pitch)
+def _pin(nodes: np.ndarray, ii: np.ndarray, jj: np.ndarray, codes: Sequence[Located], pitch: float) -> np.ndarray:
+    """Nodes re-fitted through the code centres that sit on them (unchanged with too few)."""
+    src, dst = [], []
+    for _text, centre in codes:
+        distances = np.hypot(nodes[..., 0] - centre[0], nodes[..., 1] - centre[1])
+        index = np.unravel_index(int(np.argmin(distances)), distances.shape)
+        if distances[index] <= 0.4 * pitch:
+            src.append((float(ii[index]), float(jj[index])))
+            dst.append(centre)
+    if len(src) < 8:
+        return nodes
+    homography, _mask = cv2.findHomography(np.array(src), np.array(dst), cv2.RANSAC, 0.15 * pitch)
     if homography is None:
-        return grid
-    cc, rr = np.meshgrid(np.arange(grid.cols), np.arange(grid.rows))
-    lattice = np.stack([cc, rr], axis=-1).reshape(-1, 1, 2).astype(np.float64)
-    centres = cv2.perspectiveTransform(lattice, homography).reshape(grid.rows, grid.cols, 2)
-    if np.abs(centres - grid.centres).max() > 0.6 * grid.pitch:
-        return grid
-    return Grid(grid.rows, grid.cols, centres, grid.pitch)
+        return nodes
+    lattice = np.stack([ii, jj], axis=-1).reshape(-1, 1, 2).astype(np.float64)
+    return np.asarray(cv2.perspectiveTransform(lattice, homography)).reshape(nodes.shape)
 
 
 # --- wells -----------------------------------------------------------------------------------
@@ -311,10 +376,19 @@ class BoxScanner:
         colour_image = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         gray = to_gray(image)
         deadline = time.perf_counter() + self.budget_s
-        grid = find_grid(gray, rows, cols)
-        codes = self._whole_image_codes(gray, grid)
-        grid = refine_grid(grid, {rc: centre for rc, (_text, centre) in codes.items()})
-        codes = self._whole_image_codes(gray, grid) if codes else codes
+        located = self._whole_image_codes(gray)
+        grid = find_grid(gray, rows, cols, located)
+        codes: dict[tuple[int, int], Located] = {}
+        clashes: set[tuple[int, int]] = set()
+        for text, centre in located:
+            cell = _assign(grid, centre)
+            if cell is None:
+                continue
+            if cell in codes and codes[cell][0] != text:
+                clashes.add(cell)
+            codes[cell] = (text, centre)
+        for cell in clashes:  # two codes claim one well: trust neither
+            del codes[cell]
         half = int(grid.pitch * 0.47)
         contrasts = np.zeros((grid.rows, grid.cols))
         crops: dict[tuple[int, int], Image] = {}
@@ -336,39 +410,30 @@ class BoxScanner:
                 codes[(r, c)] = (text, grid.centre(r, c))
         return self._results(colour_image, grid, codes, present, contrasts)
 
-    def _whole_image_codes(self, gray: Image, grid: Grid) -> dict[tuple[int, int], tuple[str, tuple[float, float]]]:
-        found: dict[tuple[int, int], tuple[str, tuple[float, float]]] = {}
-        clashes: set[tuple[int, int]] = set()
+    def _whole_image_codes(self, gray: Image) -> list[Located]:
+        located = []
         for result in zxingcpp.read_barcodes(gray, formats=self._zx):
             if not result.valid or result.error is not None or not result.text:
                 continue
             p = result.position
             xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
             ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
-            centre = (sum(xs) / 4.0, sum(ys) / 4.0)
-            cell = _assign(grid, centre)
-            if cell is None:
-                continue
-            if cell in found and found[cell][0] != result.text:
-                clashes.add(cell)
-            found[cell] = (result.text, centre)
-        for cell in clashes:  # two codes claim one well: trust neither
-            del found[cell]
-        return found
+            located.append((str(result.text), (sum(xs) / 4.0, sum(ys) / 4.0)))
+        return located
 
     def _read_crop(self, crop: Image, *, quick: bool) -> str | None:
         if quick:
             results = zxingcpp.read_barcodes(crop, formats=self._zx, try_downscale=False)
             texts = {r.text for r in results if r.valid and r.error is None and r.text}
             return texts.pop() if len(texts) == 1 else None
+        smooth = cv2.GaussianBlur(crop, (0, 0), 1.5)
         variants = [
+            cv2.blur(crop, (3, 3)),
+            cv2.GaussianBlur(crop, (0, 0), 1.0),
+            cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 21, 0),
             self._clahe.apply(crop),
-            self._clahe.apply(cv2.GaussianBlur(crop, (0, 0), 1.0)),
-            cv2.resize(
-                self._clahe.apply(cv2.GaussianBlur(crop, (0, 0), 1.2)), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC
-            ),
+            cv2.resize(smooth, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC),
             cv2.addWeighted(crop, 2.0, cv2.GaussianBlur(crop, (0, 0), 2.0), -1.0, 0),
-            cv2.medianBlur(crop, 3),
         ]
         for variant in variants:
             for binarizer in (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram):
@@ -424,6 +489,9 @@ class BoxScanner:
         details: list[WellDetail] = []
         ring_mask: np.ndarray | None = None
         half = int(grid.pitch * 0.47)
+        sample = image[::8, ::8].reshape(-1, 3)
+        low, high = float(np.percentile(sample, 1)), float(np.percentile(sample, 99))
+        gain = 255.0 / max(high - low, 1.0)  # undo a flat exposure before naming colours
         for r in range(grid.rows):
             for c in range(grid.cols):
                 label = position_label(r, c)
@@ -442,7 +510,8 @@ class BoxScanner:
                     crop = _crop(image, centre, half)
                     if ring_mask is None or ring_mask.shape != crop.shape[:2]:
                         ring_mask = _disc_mask(crop.shape[:2], 0.40 * grid.pitch, 0.36 * grid.pitch)
-                    colour = classify_colour(crop[ring_mask])
+                    stretched = np.clip((crop[ring_mask].astype(np.float32) - low) * gain, 0, 255)
+                    colour = classify_colour(stretched)
                 wells.append(WellResult(label, state, text, colour))
                 details.append(WellDetail(label, state, text, colour, centre, float(contrasts[r, c])))
         return BoxScan(grid.rows, grid.cols, tuple(wells)), details

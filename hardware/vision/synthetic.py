@@ -101,8 +101,11 @@ def _paste(canvas: Image, patch: Image, center: tuple[int, int], angle: float) -
     region[mask > 0] = coloured[mask > 0]
 
 
-def degrade(image: Image, kinds: Iterable[str], rng: np.random.Generator) -> Image:
-    """Camera faults applied to a whole frame (rotation and module size act at drawing time)."""
+def degrade(image: Image, kinds: Iterable[str], rng: np.random.Generator, severity: float = 1.0) -> Image:
+    """Camera faults applied to a whole frame (rotation and module size act at drawing time).
+
+    ``severity`` scales blur, noise and contrast loss (1.0: the single-code test levels).
+    """
     out = image.astype(np.float32)
     height, width = image.shape[:2]
     kinds = set(kinds)
@@ -119,11 +122,11 @@ def degrade(image: Image, kinds: Iterable[str], rng: np.random.Generator) -> Ima
         spot = 90 * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma**2))
         out = out + (spot[..., None] if out.ndim == 3 else spot)
     if "low_contrast" in kinds:
-        out = 128 + (out - 128) * 0.3
+        out = 128 + (out - 128) * (1.0 - 0.7 * severity)
     if "blur" in kinds:
-        out = cv2.GaussianBlur(out, (0, 0), 1.6)
+        out = cv2.GaussianBlur(out, (0, 0), 1.6 * severity)
     if "noise" in kinds:
-        out = out + rng.normal(0, 14, size=out.shape)
+        out = out + rng.normal(0, 14 * severity, size=out.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -208,6 +211,7 @@ def box_image(
     degradations: Sequence[str] = (),
     inverted_share: float = 0.2,
     rack_angle: float | None = None,
+    severity: float = 0.75,
 ) -> BoxImage:
     """A top view of a rack of tube bottoms with DataMatrix codes, A1 top-left."""
     width, height = size
@@ -254,7 +258,7 @@ def box_image(
             WellState.UNREADABLE if label in damaged else WellState.READ, None if label in damaged else text, colour
         )
     canvas = cv2.GaussianBlur(canvas, (0, 0), 0.7)
-    return BoxImage(degrade(canvas, [d for d in degradations if d != "rotation"], rng), rows, cols, truth)
+    return BoxImage(degrade(canvas, [d for d in degradations if d != "rotation"], rng, severity), rows, cols, truth)
 
 
 def _damage(patch: Image, rng: np.random.Generator) -> None:
