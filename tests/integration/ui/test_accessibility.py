@@ -77,7 +77,8 @@ def test_every_dialog_passes(qtbot, window: MainWindow, name: str, opener: Calla
 
 def test_palette_text_pairs_meet_aa_including_selection() -> None:
     problems = [
-        f"{name}: {contrast_ratio(fg, bg):.2f}" for name, fg, bg in text_role_pairs(make_palette())
+        f"{name}: {contrast_ratio(fg, bg):.2f}"
+        for name, fg, bg in text_role_pairs(make_palette())
         if contrast_ratio(fg, bg) < 4.5
     ]
     assert problems == []
@@ -125,4 +126,9 @@ def test_box_map_colours_keep_text_readable() -> None:
         assert contrast_ratio(QColor(foreground), QColor(background)) >= 4.5
     assert "#fbdad6" in ERROR_STYLE and contrast_ratio(QColor("#5c0f08"), QColor("#fbdad6")) >= 4.5
     selection = make_palette()
-    assert contrast_ratio(selection.color(QPalette.ColorRole.HighlightedText), selection.color(QPalette.ColorRole.Highlight)) >= 4.5
+    assert (
+        contrast_ratio(
+            selection.color(QPalette.ColorRole.HighlightedText), selection.color(QPalette.ColorRole.Highlight)
+        )
+        >= 4.5
+    )

@@ -28,8 +28,10 @@ def test_drag_one_sample_within_the_box_lands_in_the_audit_trail(qtbot, window: 
     assert (last.before["position"], last.after["position"]) == ("A1", "H8")
     assert last.reason == "moved in the box map"
     # The change event reloaded the box map.
-    assert model.index_of_position("H8").data(Qt.ItemDataRole.AccessibleTextRole).startswith(
-        "position H8, sample TS-000001"
+    assert (
+        model.index_of_position("H8")
+        .data(Qt.ItemDataRole.AccessibleTextRole)
+        .startswith("position H8, sample TS-000001")
     )
 
 
