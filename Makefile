@@ -69,7 +69,7 @@ pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 core-test: $(CORE_STAMP)
-	$(CORE_VENV)/bin/python -m pytest -q -p no:pytestqt tests/unit/core tests/integration/core
+	$(CORE_VENV)/bin/python -m pytest -q -W ignore::pytest.PytestConfigWarning tests/unit/core tests/integration/core
 
 test: lint types contracts catalogs core-test pytest
 
