@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile, summary, time_calls, verdict  # noqa: E402
+from common import machine, percentile, summary, time_calls, verdict
 
 BIN = Path(sys.executable).parent
 

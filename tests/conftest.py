@@ -14,9 +14,9 @@ os.environ.setdefault("TRACSEQ_WORKSTATION", "test-ws")
 # Tests read English messages regardless of the machine's locale.
 os.environ["TRACSEQ_LANG"] = "en"
 
-from tracseq_desktop.services.actor import Actor  # noqa: E402
-from tracseq_desktop.services.facade import Services, open_services  # noqa: E402
-from tracseq_desktop.services.lab import build_small_lab  # noqa: E402
+from tracseq_desktop.services.actor import Actor
+from tracseq_desktop.services.facade import Services, open_services
+from tracseq_desktop.services.lab import build_small_lab
 
 
 @pytest.fixture

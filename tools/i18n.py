@@ -120,7 +120,7 @@ def cmd_check() -> int:
         catalog = read_po(path.open("rb"), locale=lang)
         try:
             write_mo(io.BytesIO(), catalog)
-        except Exception as error:  # noqa: BLE001 - any failure to compile is reported
+        except Exception as error:  # any failure to compile is reported
             problems.append(f"{lang}: does not compile: {error}")
         missing = [
             m.id
@@ -148,7 +148,9 @@ def cmd_check() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print(f"catalogs ok: {len(_ids(current))} messages; languages: {', '.join(l for l, _ in catalogs()) or 'none'}")
+        print(
+            f"catalogs ok: {len(_ids(current))} messages; languages: {', '.join(lang for lang, _ in catalogs()) or 'none'}"
+        )
     return 1 if problems else 0
 
 

@@ -66,13 +66,20 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_workflow_of_a_bench_day(lab: Path) -> None:
-    assert tracseq(lab, "store", "NEW-1", "--box", "BOX-A", "--type", "plasma", "--volume", "2ml", "--project", "P9").returncode == 0
+    assert (
+        tracseq(
+            lab, "store", "NEW-1", "--box", "BOX-A", "--type", "plasma", "--volume", "2ml", "--project", "P9"
+        ).returncode
+        == 0
+    )
     stored = json.loads(tracseq(lab, "find", "NEW-1", "--json").stdout)
     assert stored["position"] == "A3"  # the next free position
     assert tracseq(lab, "move", "NEW-1", "--to", "BOX-B:H12", "--reason", "sorting").returncode == 0
     assert tracseq(lab, "checkout", "NEW-1", "--reason", "PCR").returncode == 0
     assert tracseq(lab, "checkin", "NEW-1").returncode == 0
-    aliquots = json.loads(tracseq(lab, "aliquot", "NEW-1", "--count", "2", "--volume", "0.5ml", "--box", "BOX-B", "--json").stdout)
+    aliquots = json.loads(
+        tracseq(lab, "aliquot", "NEW-1", "--count", "2", "--volume", "0.5ml", "--box", "BOX-B", "--json").stdout
+    )
     assert [a["barcode"] for a in aliquots] == ["NEW-1-01", "NEW-1-02"]
     assert tracseq(lab, "consume", "NEW-1-01", "--volume", "100ul").returncode == 0
     assert tracseq(lab, "discard", "NEW-1-02", "--reason", "tube cracked").returncode == 0

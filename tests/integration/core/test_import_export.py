@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from tests.integration.core.test_cli import tracseq
-
 from tracseq_desktop.services.facade import Services
 from tracseq_desktop.services.transfer import export_samples, import_csv
 

@@ -60,7 +60,12 @@ class Inventory(RuleBasedStateMachine):
             return
         assert self._audit_count() == before + changed
 
-    @rule(code=barcodes, sample_type=st.sampled_from(["plasma", "DNA", "whole blood", "cells"]), box=st.one_of(st.none(), boxes), position=positions)
+    @rule(
+        code=barcodes,
+        sample_type=st.sampled_from(["plasma", "DNA", "whole blood", "cells"]),
+        box=st.one_of(st.none(), boxes),
+        position=positions,
+    )
     def register(self, code: str, sample_type: str, box: str | None, position: str | None) -> None:
         draft = SampleDraft(code, sample_type, volume="1ml", box=box, position=position if box else None)
         self._apply(1, lambda: self.services.samples.register(draft))
@@ -97,7 +102,10 @@ class Inventory(RuleBasedStateMachine):
 
     @rule(code=barcodes, count=st.integers(1, 3), box=boxes)
     def aliquot(self, code: str, count: int, box: str) -> None:
-        self._apply(count + 1, lambda: self.services.samples.aliquot(code, count=count, volume="200ul", box=box, override_reason="test"))
+        self._apply(
+            count + 1,
+            lambda: self.services.samples.aliquot(code, count=count, volume="200ul", box=box, override_reason="test"),
+        )
 
     @precondition(lambda self: True)
     @rule(box=st.sampled_from(["BOX-A", "BOX-B"]), to=st.sampled_from(["RACK-1", "RACK-L", "SHELF-1", "BOX-A"]))

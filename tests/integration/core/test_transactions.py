@@ -32,7 +32,10 @@ def test_register_many_is_all_or_nothing(services: Services, db_path: Path) -> N
     before = _snapshot(db_path)
     with pytest.raises(DomainError):
         services.samples.register_many(
-            [SampleDraft("NEW-1", "plasma", box="BOX-A", position="B1"), SampleDraft("NEW-2", "plasma", box="BOX-A", position="B1")]
+            [
+                SampleDraft("NEW-1", "plasma", box="BOX-A", position="B1"),
+                SampleDraft("NEW-2", "plasma", box="BOX-A", position="B1"),
+            ]
         )
     assert _snapshot(db_path) == before
     assert services.queries.find("NEW-1") is None

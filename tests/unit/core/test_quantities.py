@@ -8,7 +8,14 @@ from tracseq_desktop.domain.quantities import format_volume, parse_volume
 
 @pytest.mark.parametrize(
     ("text", "nanolitres"),
-    [("1.5ml", 1_500_000), ("1,5 mL", 1_500_000), ("200 µl", 200_000), ("200uL", 200_000), ("250", 250_000), ("5nl", 5)],
+    [
+        ("1.5ml", 1_500_000),
+        ("1,5 mL", 1_500_000),
+        ("200 µl", 200_000),
+        ("200uL", 200_000),
+        ("250", 250_000),
+        ("5nl", 5),
+    ],
 )
 def test_parse_volume(text: str, nanolitres: int) -> None:
     assert parse_volume(text) == nanolitres
