@@ -127,3 +127,94 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# -- freezer monitoring (migration 0002) -------------------------------------------------
+
+
+class UnitLink(Base):
+    """How a storage unit's controller is reached."""
+
+    __tablename__ = "unit_link"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"), primary_key=True)
+    port: Mapped[str] = mapped_column(String(200))
+    protocol: Mapped[str] = mapped_column(String(32))
+    address: Mapped[int] = mapped_column(Integer)
+    baud: Mapped[int] = mapped_column(Integer)
+    poll_interval_s: Mapped[float]
+    simulated: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UnitAlarmSettings(Base):
+    """A unit's alarm limits; a unit without a row uses its temperature class's defaults."""
+
+    __tablename__ = "unit_alarm_settings"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"), primary_key=True)
+    high_c: Mapped[float | None]
+    low_c: Mapped[float | None]
+    delay_s: Mapped[float]
+    door_delay_s: Mapped[float]
+    hysteresis_c: Mapped[float]
+    ln2_level_low_mm: Mapped[float | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReadingBlock(Base):
+    """One unit's readings of one hour, packed (see ``store/readings.py``)."""
+
+    __tablename__ = "reading_block"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)  #: hours since the epoch
+    data: Mapped[bytes]
+
+
+class ReadingRollup(Base):
+    """Count, min, max and sum of temperature and LN2 level per unit and hour (period 3600) or day (86400)."""
+
+    __tablename__ = "reading_rollup"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  #: epoch seconds // period_s
+    n: Mapped[int] = mapped_column(Integer)
+    t_n: Mapped[int] = mapped_column(Integer)
+    t_min: Mapped[float | None]
+    t_max: Mapped[float | None]
+    t_sum: Mapped[float]
+    l_n: Mapped[int] = mapped_column(Integer)
+    l_min: Mapped[float | None]
+    l_max: Mapped[float | None]
+    l_sum: Mapped[float]
+
+
+class AlarmRecord(Base):
+    """One alarm from raising to acknowledgement; open while not cleared or not acknowledged."""
+
+    __tablename__ = "alarm"
+    __table_args__ = (Index("ix_alarm_unit_cleared", "unit_id", "cleared_at"), Index("ix_alarm_ack", "acknowledged_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    peak: Mapped[float | None]
+    limit_value: Mapped[float | None]
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class AlarmExposure(Base):
+    """A sample that was in the unit during a temperature excursion."""
+
+    __tablename__ = "alarm_exposure"
+
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("alarm.id", ondelete="CASCADE"), primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id", ondelete="CASCADE"), primary_key=True, index=True)
