@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from hardware.vision.decode import Decoder, _zxing_formats, format_name, to_gray
+from hardware.vision.decode import to_gray, zxing_formats
 from tracseq_desktop.domain.errors import InvalidInput
 from tracseq_desktop.domain.geometry import position_label
 from tracseq_desktop.domain.scanning import BoxScan, ColourClass, WellResult, WellState
@@ -126,7 +126,7 @@ def _reduce(first: np.ndarray, second: np.ndarray) -> tuple[float, np.ndarray, n
 def _sample(auto: Image, lag: np.ndarray) -> float:
     """The autocorrelation's best value within a pixel of ``lag`` (0 outside the map)."""
     h, w = auto.shape
-    x, y = int(round(lag[0])) + w // 2, int(round(lag[1])) + h // 2
+    x, y = round(float(lag[0])) + w // 2, round(float(lag[1])) + h // 2
     if not (1 <= x < w - 1 and 1 <= y < h - 1):
         return 0.0
     return float(auto[y - 1 : y + 2, x - 1 : x + 2].max())
@@ -175,14 +175,16 @@ def _phase(energy: Image, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     np.add.at(folded, (b, a), energy.ravel())
     np.add.at(counts, (b, a), 1)
     folded /= np.maximum(counts, 1)
-    tiled = np.tile(folded, (3, 3)).astype(np.float32)
+    tiled: Image = np.tile(folded, (3, 3)).astype(np.float32)
     tiled = cv2.GaussianBlur(tiled, (0, 0), bins * 0.12)
     core = tiled[bins : 2 * bins, bins : 2 * bins]
     by, bx = np.unravel_index(int(np.argmax(core)), core.shape)
     return np.asarray(basis @ np.array([(bx + 0.5) / bins, (by + 0.5) / bins]))
 
 
-_CORNERS = np.stack([np.cos(np.pi / 4 + np.arange(4) * np.pi / 2), np.sin(np.pi / 4 + np.arange(4) * np.pi / 2)], 1) * 0.707
+_CORNERS = (
+    np.stack([np.cos(np.pi / 4 + np.arange(4) * np.pi / 2), np.sin(np.pi / 4 + np.arange(4) * np.pi / 2)], 1) * 0.707
+)
 _RING = np.stack([np.cos(np.arange(16) * np.pi / 8), np.sin(np.arange(16) * np.pi / 8)], 1) * 0.38
 
 
@@ -214,7 +216,9 @@ def _well_scores(blurred: Image, nodes: np.ndarray, col: np.ndarray, row: np.nda
     return np.asarray(np.where(valid, scores, 0.0)).reshape(nodes.shape[:2])
 
 
-def _best_phase(blurred: Image, origin: np.ndarray, col: np.ndarray, row: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+def _best_phase(
+    blurred: Image, origin: np.ndarray, col: np.ndarray, row: np.ndarray, ii: np.ndarray, jj: np.ndarray
+) -> np.ndarray:
     """The origin within one cell that makes the most nodes look like wells (coarse, then fine)."""
     best, best_score = origin, -1.0
     for step, span in ((1 / 8, 4), (1 / 32, 3)):
@@ -230,19 +234,19 @@ def _best_phase(blurred: Image, origin: np.ndarray, col: np.ndarray, row: np.nda
 
 
 def _extent(scores: np.ndarray, rows_hint: int | None, cols_hint: int | None) -> tuple[slice, slice]:
-    """The rectangle of nodes that are wells; a hint only settles a difference of one row or column."""
+    """The rectangle of nodes that are wells; a hint only drops one weak extra row or column."""
     positive = scores[scores > 0]
     if positive.size == 0:
         raise GridNotFound(_("No grid of wells was found in the image."))
     wells = scores > 0.12 * float(np.percentile(positive, 90))
-    row_span = _span(wells.mean(axis=1))
-    col_span = _span(wells.mean(axis=0))
+    row_share, col_share = wells.mean(axis=1), wells.mean(axis=0)
+    row_span, col_span = _span(row_share), _span(col_share)
     found = (row_span.stop - row_span.start, col_span.stop - col_span.start)
     if (rows_hint, cols_hint) != (found[1], found[0]):  # a turned box keeps what was seen
-        if rows_hint is not None and abs(found[0] - rows_hint) == 1:
-            row_span = _window(scores.sum(axis=1), row_span, rows_hint)
-        if cols_hint is not None and abs(found[1] - cols_hint) == 1:
-            col_span = _window(scores.sum(axis=0), col_span, cols_hint)
+        if rows_hint is not None and found[0] == rows_hint + 1:
+            row_span = _trim(row_share, row_span)
+        if cols_hint is not None and found[1] == cols_hint + 1:
+            col_span = _trim(col_share, col_span)
     inner = wells[row_span, col_span]
     if inner.size == 0 or inner.mean() < 0.5:
         raise GridNotFound(_("No grid of wells was found in the image."))
@@ -254,21 +258,21 @@ def _span(share: np.ndarray) -> slice:
     return slice(int(good.min()), int(good.max()) + 1)
 
 
-def _window(weight: np.ndarray, span: slice, size: int) -> slice:
-    """The strongest window of ``size`` that overlaps ``span`` as much as it can."""
-    starts = [s for s in range(span.start - 1, span.start + 2) if 0 <= s <= len(weight) - size]
-    if not starts:
-        return span
-    best = max(starts, key=lambda s: float(weight[s : s + size].sum()))
-    return slice(best, best + size)
+def _trim(share: np.ndarray, span: slice) -> slice:
+    """One line fewer, when an outer line is only partly well-like (a full line of wells never is)."""
+    inside = share[span]
+    line = inside[span.stop - span.start - 1]
+    if inside[0] <= line and inside[0] < 0.75 * float(np.median(inside)):
+        return slice(span.start + 1, span.stop)
+    if line < inside[0] and line < 0.75 * float(np.median(inside)):
+        return slice(span.start, span.stop - 1)
+    return span
 
 
 Located = tuple[str, tuple[float, float]]  # decoded text and its centre in image pixels
 
 
-def find_grid(
-    image: Image, rows: int | None = None, cols: int | None = None, codes: Sequence[Located] = ()
-) -> Grid:
+def find_grid(image: Image, rows: int | None = None, cols: int | None = None, codes: Sequence[Located] = ()) -> Grid:
     """Detect the wells' grid (size and centres) in a top view of a rack.
 
     ``codes`` read anywhere in the image pin the lattice with a homography, which
@@ -350,15 +354,20 @@ def classify_colour(bgr_pixels: np.ndarray) -> ColourClass:
         return ColourClass.BLACK
     if sat < 60:
         return ColourClass.WHITE if val > 150 else ColourClass.OTHER
-    if hue < 10 or hue >= 165:
-        return ColourClass.RED
-    if 18 <= hue < 38:
-        return ColourClass.YELLOW
-    if 38 <= hue < 88:
-        return ColourClass.GREEN
-    if 95 <= hue < 135:
-        return ColourClass.BLUE
+    for low, high, colour in _HUES:
+        if low <= hue < high:
+            return colour
     return ColourClass.OTHER
+
+
+# OpenCV hue runs 0..180; red wraps round.
+_HUES = (
+    (0, 10, ColourClass.RED),
+    (165, 181, ColourClass.RED),
+    (18, 38, ColourClass.YELLOW),
+    (38, 88, ColourClass.GREEN),
+    (95, 135, ColourClass.BLUE),
+)
 
 
 class BoxScanner:
@@ -366,8 +375,7 @@ class BoxScanner:
 
     def __init__(self, formats: Iterable[str] = ("DataMatrix",), *, budget_s: float = 1.5) -> None:
         self.formats = tuple(formats)
-        self._zx = _zxing_formats(self.formats)
-        self._decoder = Decoder(self.formats, use_pyzbar=False)
+        self._zx = zxing_formats(self.formats)
         self._clahe = cv2.createCLAHE(clipLimit=2.5, tileGridSize=(4, 4))
         self.budget_s = budget_s
 
@@ -398,16 +406,16 @@ class BoxScanner:
                 crops[(r, c)] = crop
                 contrasts[r, c] = self._contrast(crop, grid.pitch)
                 if (r, c) not in codes:
-                    text = self._read_crop(crop, quick=True)
-                    if text is not None:
-                        codes[(r, c)] = (text, grid.centre(r, c))
+                    quick_read = self._read_crop(crop, quick=True)
+                    if quick_read is not None:
+                        codes[(r, c)] = (quick_read, grid.centre(r, c))
         present = self._present(contrasts, codes)
         for (r, c), crop in crops.items():
             if (r, c) in codes or not present[r, c] or time.perf_counter() > deadline:
                 continue
-            text = self._read_crop(crop, quick=False)
-            if text is not None:
-                codes[(r, c)] = (text, grid.centre(r, c))
+            hard_read = self._read_crop(crop, quick=False)
+            if hard_read is not None:
+                codes[(r, c)] = (hard_read, grid.centre(r, c))
         return self._results(colour_image, grid, codes, present, contrasts)
 
     def _whole_image_codes(self, gray: Image) -> list[Located]:
@@ -483,8 +491,8 @@ class BoxScanner:
         contrasts: np.ndarray,
     ) -> tuple[BoxScan, list[WellDetail]]:
         counts: dict[str, int] = {}
-        for text, _centre in codes.values():
-            counts[text] = counts.get(text, 0) + 1
+        for read, _centre in codes.values():
+            counts[read] = counts.get(read, 0) + 1
         wells: list[WellResult] = []
         details: list[WellDetail] = []
         ring_mask: np.ndarray | None = None
@@ -520,8 +528,3 @@ class BoxScanner:
 def scan_box(image: Image, rows: int | None = None, cols: int | None = None) -> BoxScan:
     """Convenience: scan one rack image with the default DataMatrix scanner."""
     return BoxScanner().scan(image, rows, cols)[0]
-
-
-def code_format_names() -> list[str]:
-    """Every format name zxing can read, for settings dialogs."""
-    return [format_name(f) for f in zxingcpp.barcode_formats_list(zxingcpp.BarcodeFormat.AllReadable)]

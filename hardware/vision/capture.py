@@ -149,9 +149,7 @@ def list_cameras(max_index: int = 8, *, api_preference: int = cv2.CAP_ANY) -> li
     from 0 and the probe stops after two misses in a row, so it stays cheap.
     """
     if sys.platform.startswith("linux"):
-        candidates = sorted(
-            int(node.name[5:]) for node in Path("/dev").glob("video*") if node.name[5:].isdigit()
-        )
+        candidates = sorted(int(node.name[5:]) for node in Path("/dev").glob("video*") if node.name[5:].isdigit())
         return [i for i in candidates if i < max_index and _opens(i, api_preference)]
     found: list[int] = []
     misses = 0

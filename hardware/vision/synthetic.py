@@ -83,7 +83,8 @@ def _background(rng: np.random.Generator, width: int, height: int) -> Image:
         x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
         w, h = int(rng.integers(30, 200)), int(rng.integers(30, 200))
         cv2.rectangle(image, (x, y), (x + w, y + h), int(rng.integers(40, 220)), -1)
-    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    scene: Image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return scene
 
 
 def _paste(canvas: Image, patch: Image, center: tuple[int, int], angle: float) -> None:
@@ -106,12 +107,12 @@ def degrade(image: Image, kinds: Iterable[str], rng: np.random.Generator, severi
 
     ``severity`` scales blur, noise and contrast loss (1.0: the single-code test levels).
     """
-    out = image.astype(np.float32)
+    out: Image = image.astype(np.float32)
     height, width = image.shape[:2]
     kinds = set(kinds)
     if "perspective" in kinds:
         d = 0.08 * min(width, height)
-        src = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+        src = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
         jitter = rng.uniform(-d, d, size=(4, 2)).astype(np.float32)
         matrix = cv2.getPerspectiveTransform(src, src + jitter)
         out = cv2.warpPerspective(out, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
@@ -127,7 +128,8 @@ def degrade(image: Image, kinds: Iterable[str], rng: np.random.Generator, severi
         out = cv2.GaussianBlur(out, (0, 0), 1.6 * severity)
     if "noise" in kinds:
         out = out + rng.normal(0, 14 * severity, size=out.shape)
-    return np.clip(out, 0, 255).astype(np.uint8)
+    degraded: Image = np.clip(out, 0, 255).astype(np.uint8)
+    return degraded
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +219,7 @@ def box_image(
     width, height = size
     pitch = min(0.88 * width / cols, 0.88 * height / rows)
     angle = rack_angle if rack_angle is not None else (float(rng.uniform(-6, 6)) if "rotation" in degradations else 0.0)
-    canvas = np.full((height, width, 3), (95, 100, 105), np.uint8)
+    canvas: Image = np.full((height, width, 3), (95, 100, 105), np.uint8)
     centre = np.array([width / 2, height / 2])
     theta = math.radians(angle)
     axis_x = np.array([math.cos(theta), math.sin(theta)])
