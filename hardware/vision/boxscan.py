@@ -6,7 +6,8 @@ energy onto one cell, and its extent from which lattice nodes look like wells (a
 hole rim or a tube bottom against the rack's web). Codes read anywhere in the image
 then pin the lattice down with a homography (perspective), and each well is decoded
 on its own crop, with harder retries only for wells that hold a tube. A configured
-size is a hint: it picks the window when more or fewer nodes look like wells.
+size is only a hint: it may drop one weakly detected extra row or column, never
+crop real wells (a box photographed turned keeps the layout seen).
 
 Positions are as seen: A1 top-left, rows downward, columns rightward.
 """
@@ -106,11 +107,11 @@ def _lattice_vectors(energy: Image) -> tuple[np.ndarray, np.ndarray]:
                 best = (score, first, second)
     if best is None:
         raise GridNotFound(_("No grid of wells was found in the image."))
-    _score, first, second = _reduce(best[1], best[2])
+    first, second = _reduce(best[1], best[2])
     return _refine_period(auto, first), _refine_period(auto, second)
 
 
-def _reduce(first: np.ndarray, second: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _reduce(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lagrange-Gauss reduction: the shortest basis of the same lattice (the well steps)."""
     a, b = first.astype(np.float64), second.astype(np.float64)
     for _step in range(20):
@@ -120,7 +121,7 @@ def _reduce(first: np.ndarray, second: np.ndarray) -> tuple[float, np.ndarray, n
         if mu == 0:
             break
         b = b - mu * a
-    return 0.0, a, b
+    return a, b
 
 
 def _sample(auto: Image, lag: np.ndarray) -> float:

@@ -109,7 +109,7 @@ class Decoder:
         """One zxing call, upright and dark-on-light only: the pass for every live frame."""
         return self._zxing(to_gray(image), full=False)
 
-    def live(self, frame: Image, budget_s: float = 0.006) -> list[DecodedCode]:
+    def live(self, frame: Image, budget_s: float = 0.004) -> list[DecodedCode]:
         """Cheap pass; harder retries only where a code-like region is in view."""
         gray = to_gray(frame)
         found = self._zxing(gray, full=False)

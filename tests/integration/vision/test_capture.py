@@ -117,3 +117,13 @@ def test_still_image_and_load_errors(tmp_path: Path) -> None:
 def test_listing_cameras_is_cheap_and_returns_indices() -> None:
     cameras = list_cameras()
     assert all(isinstance(i, int) and i >= 0 for i in cameras)
+
+
+def test_camera_properties_on_a_file_backend(tmp_path: Path) -> None:
+    path = make_video(tmp_path, frames=3)
+    with Camera(path) as camera:
+        supported = camera.supported()
+        assert supported["width"] == 640.0 and supported["height"] == 480.0
+        assert camera.backend != ""
+        with pytest.raises(KeyError):
+            camera.get("zoom-level")

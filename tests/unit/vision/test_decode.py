@@ -42,7 +42,9 @@ def test_light_on_dark_datamatrix_is_read(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     frame = synthetic.code_frame("DataMatrix", TEXT, ("rotation",), rng=rng, invert=True)
     image = roundtrip(tmp_path, frame.image)
-    assert Decoder().cheap(image) == []  # the live pass looks for dark-on-light only
+    decoder = Decoder()
+    assert decoder.cheap(image) == []  # the one-call pass looks for dark-on-light only
+    assert [c.text for c in decoder.live(image)] == [TEXT]  # the code-like region earns a retry
     assert [c.text for c in decode_image(image)] == [TEXT]
 
 
@@ -128,3 +130,9 @@ def test_live_acceptor_ignores_a_single_flickering_read() -> None:
     acceptor = LiveAcceptor(frames=3)
     results = [acceptor.feed([code("X")] if i % 2 == 0 else []) for i in range(20)]
     assert all(r == [] for r in results)
+
+
+def test_symbologies_without_mandatory_check_need_explicit_consent() -> None:
+    with pytest.raises(ValueError, match="Code39"):
+        Decoder(("DataMatrix", "Code39"))
+    assert Decoder(("Code39",), allow_unchecked=True).formats == ("Code39",)
