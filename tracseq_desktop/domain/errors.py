@@ -68,3 +68,9 @@ class DatabaseTooNew(DomainError):
 
 class ConcurrentChange(DomainError):
     code = "concurrent_change"
+
+
+class Cancelled(DomainError):
+    """The user cancelled a long query or import; nothing was changed."""
+
+    code = "cancelled"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import Row, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.domain.enums import LocationKind, SampleStatus
-from tracseq_desktop.domain.errors import NotFound
+from tracseq_desktop.domain.errors import Cancelled, NotFound
 from tracseq_desktop.domain.views import (
     AuditEntryView,
     AuditVerification,
@@ -76,19 +77,46 @@ def fts_query(text_query: str) -> str | None:
     return " ".join('"{}"*'.format(t.replace('"', "")) for t in tokens)
 
 
+@dataclass
+class _FillTree:
+    """Samples held and places per box, and the parent of every location."""
+
+    parents: dict[int, int | None]
+    held: dict[int, int]
+    capacity: dict[int, int]
+
+    def totals(self) -> dict[int, tuple[int, int]]:
+        fill: dict[int, list[int]] = {loc_id: [0, 0] for loc_id in self.parents}
+        for box_id, places in self.capacity.items():
+            count = self.held.get(box_id, 0)
+            node: int | None = box_id
+            while node is not None and node in fill:
+                fill[node][0] += count
+                fill[node][1] += places
+                node = self.parents.get(node)
+        return {k: (v[0], v[1]) for k, v in fill.items()}
+
+
 class QueryService:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._lock = threading.Lock()
         self._paths: dict[int, tuple[str, ...]] = {}
         self._fill: dict[int, tuple[int, int]] | None = None
+        self._tree: _FillTree | None = None
+        self._dirty_boxes: set[int] = set()
         db.add_listener(self._on_change)
 
     def _on_change(self, change: Change) -> None:
         with self._lock:
-            if change.locations or "location" in change.kinds:
+            structural = "location" in change.kinds or "all" in change.kinds
+            if structural:
                 self._paths.clear()
-            if change.samples or change.locations or "all" in change.kinds:
+                self._fill, self._tree = None, None
+                self._dirty_boxes.clear()
+            elif change.locations:
+                # samples came and went: recount only the boxes they touched
+                self._dirty_boxes.update(change.locations)
                 self._fill = None
 
     # -- single records ---------------------------------------------------------------
@@ -269,8 +297,13 @@ class QueryService:
         sample_type: str | None = None,
         sort: str = "id",
         descending: bool = False,
+        should_cancel: Callable[[], bool] | None = None,
     ) -> list[int]:
-        """Ids of every match in ``sort`` order: a lazy table loads rows for the ids it shows."""
+        """Ids of every match in ``sort`` order: a lazy table loads rows for the ids it shows.
+
+        ``should_cancel`` is polled while SQLite works; when it returns True the query
+        stops and ``Cancelled`` is raised.
+        """
         column = SORT_COLUMNS.get(sort)
         if column is None:
             raise ValueError(sort)
@@ -279,8 +312,21 @@ class QueryService:
             joins += " LEFT JOIN location b ON b.id = s.box_id"
         order = f"{column} {'DESC' if descending else 'ASC'}, s.id"
         with self._db.reading() as session:
-            result = session.execute(text(f"SELECT s.id FROM sample s{joins} WHERE {where} ORDER BY {order}"), params)
-            return [r[0] for r in result]
+            raw = session.connection().connection.dbapi_connection
+            if should_cancel is not None and raw is not None:
+                raw.set_progress_handler(lambda: 1 if should_cancel() else 0, 1_000)
+            try:
+                result = session.execute(
+                    text(f"SELECT s.id FROM sample s{joins} WHERE {where} ORDER BY {order}"), params
+                )
+                return [r[0] for r in result]
+            except OperationalError as error:
+                if should_cancel is not None and should_cancel():
+                    raise Cancelled(_("The search was cancelled.")) from error
+                raise
+            finally:
+                if should_cancel is not None and raw is not None:
+                    raw.set_progress_handler(None, 0)
 
     def samples_by_ids(self, ids: Sequence[int]) -> list[SampleView]:
         """Views for ``ids`` in the order given (missing ids are left out)."""
@@ -367,10 +413,27 @@ class QueryService:
             return nodes
 
     def fill_levels(self) -> dict[int, tuple[int, int]]:
-        """(samples held, places) for every location, boxes summed up the tree."""
+        """(samples held, places) for every location, boxes summed up the tree.
+
+        Computed once (one GROUP BY over all samples), then kept current by recounting
+        only the boxes each committed operation touched.
+        """
         with self._lock:
             if self._fill is not None:
                 return self._fill
+            tree, dirty = self._tree, set(self._dirty_boxes)
+            self._dirty_boxes.clear()
+        if tree is None:
+            tree = self._load_fill_tree()
+        elif dirty:
+            self._recount(tree, dirty)
+        result = tree.totals()
+        with self._lock:
+            if self._tree is None or self._tree is tree:
+                self._tree, self._fill = tree, result
+        return result
+
+    def _load_fill_tree(self) -> _FillTree:
         with self._db.reading() as session:
             parents = dict(session.execute(select(Location.id, Location.parent_id)).all())
             held: dict[int, int] = dict(
@@ -383,18 +446,35 @@ class QueryService:
                     select(Location.id, Location.capacity).where(Location.kind == LocationKind.BOX.value)
                 ).all()
             )
-        fill: dict[int, list[int]] = {loc_id: [0, 0] for loc_id in parents}
-        for box_id, places in capacity.items():
-            count = int(held.get(box_id, 0))
-            node: int | None = box_id
-            while node is not None and node in fill:
-                fill[node][0] += count
-                fill[node][1] += int(places or 0)
-                node = parents.get(node)
-        result = {k: (v[0], v[1]) for k, v in fill.items()}
-        with self._lock:
-            self._fill = result
-        return result
+        return _FillTree(
+            parents, {b: int(held.get(b, 0)) for b in capacity}, {b: int(c or 0) for b, c in capacity.items()}
+        )
+
+    def _recount(self, tree: _FillTree, boxes: set[int]) -> None:
+        known = [b for b in boxes if b in tree.capacity]
+        if not known:
+            return
+        with self._db.reading() as session:
+            counts: dict[int, int] = dict(
+                session.execute(
+                    text(
+                        "SELECT box_id, count(*) FROM sample WHERE box_id IN ({}) GROUP BY box_id".format(
+                            ",".join(str(int(b)) for b in known)
+                        )
+                    )
+                ).all()
+            )
+        for box in known:
+            tree.held[box] = int(counts.get(box, 0))
+
+    def location_ancestors(self, location_id: int) -> list[LocationView]:
+        """The location and everything above it, from the site down (for revealing it in a tree)."""
+        from tracseq_desktop.services.records import ancestor_ids
+
+        with self._db.reading() as session:
+            ids = ancestor_ids(session, location_id)
+            found = {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_(ids)))}
+            return [location_view(session, found[i]) for i in ids if i in found]
 
     def locations(self, kind: LocationKind | None = None, *, include_retired: bool = False) -> list[LocationView]:
         with self._db.reading() as session:
