@@ -218,3 +218,101 @@ class AlarmExposure(Base):
 
     alarm_id: Mapped[int] = mapped_column(ForeignKey("alarm.id", ondelete="CASCADE"), primary_key=True)
     sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+# -- workflows (migration 0004) ------------------------------------------------------------------
+class WorkflowRecord(Base):
+    """A named workflow; its graphs are the versions below."""
+
+    __tablename__ = "workflow"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkflowVersionRecord(Base):
+    """One version's graph as JSON; once published, triggers refuse any change or deletion."""
+
+    __tablename__ = "workflow_version"
+    __table_args__ = (UniqueConstraint("workflow_id", "version", name="uq_workflow_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflow.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    checksum: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkflowRunRecord(Base):
+    """A run of one workflow version on samples; ``state`` holds each sample's place in the graph."""
+
+    __tablename__ = "workflow_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("workflow_version.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    samples: Mapped[list[str]] = mapped_column(JSONText())
+    state: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(100))
+    workstation: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkflowStepResultRecord(Base):
+    """What one step did for one sample (or the whole run), in the order it happened."""
+
+    __tablename__ = "workflow_step_result"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_workflow_step_result_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("workflow_run.id", ondelete="RESTRICT"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    step_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    barcode: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkflowSignatureRecord(Base):
+    """An electronic signature: who (name and printed name), when, and what it means."""
+
+    __tablename__ = "workflow_signature"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("workflow_run.id", ondelete="RESTRICT"), index=True)
+    step_id: Mapped[str] = mapped_column(String(40))
+    signer: Mapped[str] = mapped_column(String(64))
+    full_name: Mapped[str] = mapped_column(String(200))
+    meaning: Mapped[str] = mapped_column(String(16))
+    statement: Mapped[str] = mapped_column(Text)
+    barcodes: Mapped[list[str]] = mapped_column(JSONText())
+    workstation: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserAccountRecord(Base):
+    """A local account for signing: a salted scrypt hash of the password, never the password."""
+
+    __tablename__ = "user_account"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    salt: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(128))
+    scrypt_n: Mapped[int] = mapped_column(Integer)
+    scrypt_r: Mapped[int] = mapped_column(Integer)
+    scrypt_p: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
