@@ -21,6 +21,7 @@ from tracseq_desktop.services.records import (
 )
 from tracseq_desktop.services.rules import check_temperature
 from tracseq_desktop.store.models import Location, Sample
+from tracseq_desktop.sync.outbox import location_args
 
 
 def _words(session: Session, location: Location) -> str:
@@ -106,6 +107,7 @@ class LocationService:
             session.flush()
             location.search_words = _words(session, location)
             op.record("create", "location", code, None, location_state(location))
+            op.intent("location.create", location_args(session, location), {"label_free": True})
             op.locations.add(location.id)
             return location_view(session, location)
 
@@ -127,6 +129,13 @@ class LocationService:
             session.flush()
             refresh_search_words(session, location)
             op.record("rename", "location", before["label"], before, location_state(location))
+            changed = {k: getattr(location, k) for k in ("label", "name") if getattr(location, k) != before[k]}
+            if changed:
+                op.intent(
+                    "location.update",
+                    {"uuid": op.key("location", location.id), **changed},
+                    {k: before[k] for k in changed},
+                )
             op.locations.add(location.id)
             return location_view(session, location)
 
@@ -165,6 +174,7 @@ class LocationService:
             for sample_type in types:
                 check_temperature(session, sample_type, new_unit, override_reason)
         before = location_state(location)
+        old_parent = location.parent_id
         location.parent_id = target.id
         location.version += 1
         location.updated_at = op.now
@@ -173,6 +183,11 @@ class LocationService:
         after = location_state(location)
         after["parent"] = target.label
         op.record("move", "location", location.label, before, after, _join_reasons(reason, override_reason))
+        op.intent(
+            "location.move",
+            {"uuid": op.key("location", location.id), "parent": op.key("location", target.id)},
+            {"parent": None if old_parent is None else op.key("location", old_parent)},
+        )
         op.locations.update({location.id, target.id})
         return location_view(session, location)
 
@@ -205,6 +220,7 @@ class LocationService:
             location.version += 1
             location.updated_at = op.now
             op.record("retire", "location", location.label, before, location_state(location), reason.strip())
+            op.intent("location.retire", {"uuid": op.key("location", location.id), "reason": reason.strip()})
             op.locations.add(location.id)
             return location_view(session, location)
 

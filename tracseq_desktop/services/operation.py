@@ -2,6 +2,8 @@
 
 Services open an ``Operation`` for every change; it carries the operation id shared
 by all its audit entries, the time, the actor and what changed (for the views).
+Every change also goes to the sync outbox as an intent (``Operation.intent``), in the
+same transaction: what was done and what the workstation expected to find.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from tracseq_desktop.services.actor import Actor, Clock
 from tracseq_desktop.services.audit import AuditWriter
 from tracseq_desktop.store.database import Change, Database
+from tracseq_desktop.sync.hlc import HybridClock
+from tracseq_desktop.sync.outbox import append_intent, load_clock, save_clock, uuid_of
 
 
 class Operation:
@@ -29,6 +33,7 @@ class Operation:
         self.samples: set[int] = set()
         self.locations: set[int] = set()
         self.kinds: set[str] = set()
+        self._clock: HybridClock | None = None
 
     def record(
         self,
@@ -54,7 +59,32 @@ class Operation:
         )
         self.kinds.add(entity_type)
 
+    def intent(self, kind: str, args: dict[str, Any], expect: dict[str, Any] | None = None) -> None:
+        """Queue what this operation did for the server: ``kind`` with ``args``, expecting ``expect``.
+
+        Intents of one operation share its id; the server re-checks ``expect`` against its
+        own state (e.g. "the position is empty", "the sample is at version 7").
+        """
+        if self._clock is None:
+            self._clock = load_clock(self.session, self.now)
+        append_intent(
+            self.session,
+            operation_id=self.id,
+            kind=kind,
+            args=args,
+            expect=expect or {},
+            stamp=self._clock.tick(),
+            at=self.now,
+            actor=self.actor.user,
+        )
+
+    def key(self, entity_type: str, local_id: int) -> str:
+        """The UUID every replica knows the row ``local_id`` of ``entity_type`` by."""
+        return uuid_of(self.session, entity_type, local_id)
+
     def finish(self) -> None:
+        if self._clock is not None:
+            save_clock(self.session, self._clock)
         self.session.flush()
         self._audit.flush_head()
 

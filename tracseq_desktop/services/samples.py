@@ -42,6 +42,7 @@ from tracseq_desktop.services.rules import (
     resolve_slot,
 )
 from tracseq_desktop.store.models import Location, Sample
+from tracseq_desktop.sync.outbox import register_args, sample_place, time_text
 
 FROZEN = {TemperatureClass.MINUS_80, TemperatureClass.MINUS_20, TemperatureClass.LN2}
 Placement = tuple[str, str, str | None]  #: (barcode, box label, position or None)
@@ -102,6 +103,7 @@ class SampleService:
         session.add(sample)
         session.flush()
         op.record("register", "sample", code, None, sample_state(session, sample), draft.override_reason)
+        op.intent("sample.register", register_args(session, sample), {"slot": "empty"} if sample.box_id else {})
         op.samples.add(sample.id)
         if sample.box_id:
             op.locations.add(sample.box_id)
@@ -157,12 +159,18 @@ class SampleService:
     ) -> SampleView:
         session = op.session
         before = sample_state(session, sample)
+        expect = _expect(op, sample)
         old_box = sample.box_id
         box = get_location(session, box_label)
         self._place(op, sample, box, position, override_reason)
         sample.version += 1
         sample.updated_at = op.now
         session.flush()
+        op.intent(
+            "sample.place",
+            {"uuid": op.key("sample", sample.id), "action": action, **sample_place(session, sample)},
+            expect,
+        )
         op.record(
             action,
             "sample",
@@ -192,6 +200,7 @@ class SampleService:
                 check_sample_movable(sample)
                 samples.append(sample)
             befores = [sample_state(session, s) for s in samples]
+            expects = [_expect(op, s) for s in samples]
             old_boxes = {s.box_id for s in samples if s.box_id is not None}
             for sample in samples:  # free the old places first, so the set may swap places
                 sample.box_id = sample.pos_row = sample.pos_col = None
@@ -202,7 +211,7 @@ class SampleService:
                 sample.version += 1
                 sample.updated_at = op.now
                 session.flush()
-            for sample, before in zip(samples, befores, strict=True):
+            for sample, before, expect in zip(samples, befores, expects, strict=True):
                 op.record(
                     "move",
                     "sample",
@@ -210,6 +219,8 @@ class SampleService:
                     *diff(before, sample_state(session, sample)),
                     _reasons(reason, override_reason),
                 )
+                args = {"uuid": op.key("sample", sample.id), "action": "move", **sample_place(session, sample)}
+                op.intent("sample.place", {**args, "group": len(samples) > 1}, expect)
                 op.samples.add(sample.id)
             op.locations.update(old_boxes | {s.box_id for s in samples if s.box_id is not None})
             return [sample_view(session, s) for s in samples]
@@ -243,6 +254,7 @@ class SampleService:
                     )
                 )
             before = sample_state(session, sample)
+            expect = _expect(op, sample)
             old_box = sample.box_id
             if box is not None:
                 sample.box_id = sample.pos_row = sample.pos_col = None
@@ -257,13 +269,16 @@ class SampleService:
                 and unit.temperature_class is not None
                 and TemperatureClass(unit.temperature_class) in FROZEN
             )
-            if thawed if thawed is not None else frozen:
+            thaw = bool(thawed if thawed is not None else frozen)
+            if thaw:
                 sample.freeze_thaw_count += 1
             sample.status = SampleStatus.AVAILABLE.value
             sample.version += 1
             sample.updated_at = op.now
             session.flush()
             op.record("check_in", "sample", sample.barcode, *diff(before, sample_state(session, sample)))
+            args = {"uuid": op.key("sample", sample.id), "action": "check_in", **sample_place(session, sample)}
+            op.intent("sample.place", {**args, "freeze_thaw_delta": int(thaw)}, expect)
             op.samples.add(sample.id)
             op.locations.update(i for i in (old_box, sample.box_id) if i is not None)
             return sample_view(session, sample)
@@ -279,10 +294,13 @@ class SampleService:
             check_sample_movable(sample)
             before = sample_state(op.session, sample)
             old_box = sample.box_id
+            held = sample.volume_nl
             self._withdraw(sample, amount)
             if sample.volume_nl == 0:
                 sample.status = SampleStatus.CONSUMED.value
                 sample.box_id = sample.pos_row = sample.pos_col = None
+            args = {"uuid": op.key("sample", sample.id), "amount_nl": amount, "reason": reason}
+            op.intent("sample.withdraw", args, {"volume_nl": held})
             return self._bump(op, sample, "consume", reason, before=before, old_box=old_box, withdrawn=amount)
 
     def _withdraw(self, sample: Sample, amount: int) -> None:
@@ -319,10 +337,13 @@ class SampleService:
         free: bool = False,
     ) -> SampleView:
         before = sample_state(op.session, sample)
+        expect = _expect(op, sample)
         old_box = sample.box_id
         sample.status = status.value
         if free:
             sample.box_id = sample.pos_row = sample.pos_col = None
+        args = {"uuid": op.key("sample", sample.id), "status": status.value, "reason": reason}
+        op.intent("sample.status", args, expect)
         return self._bump(op, sample, action, reason, before=before, old_box=old_box)
 
     def _bump(
@@ -367,6 +388,7 @@ class SampleService:
                     )
                 )
             before = sample_state(session, sample)
+            held = sample.volume_nl
             for name, value in changes.items():
                 _apply_edit(session, sample, name, value)
             after = sample_state(session, sample)
@@ -377,6 +399,7 @@ class SampleService:
             sample.updated_at = op.now
             session.flush()
             op.record("edit", "sample", sample.barcode, old, new, reason)
+            _edit_intents(op, sample, changes, held, reason)
             op.samples.add(sample.id)
             return sample_view(session, sample)
 
@@ -439,6 +462,8 @@ class SampleService:
                 )
                 children.append(self._register_in(op, draft))
             before = sample_state(session, parent)
+            args = {"uuid": op.key("sample", parent.id), "amount_nl": total, "reason": None}
+            op.intent("sample.withdraw", args, {"volume_nl": parent.volume_nl})
             parent.volume_nl -= total
             old_box = parent.box_id
             if parent.volume_nl == 0:
@@ -486,6 +511,32 @@ def _apply_edit(session: Any, sample: Sample, name: str, value: Any) -> None:
         if count < 0:
             raise InvalidInput(_("The freeze-thaw count cannot be negative."))
         sample.freeze_thaw_count = count
+
+
+def _expect(op: Operation, sample: Sample) -> dict[str, Any]:
+    """What the workstation saw before changing a sample: the server compares it with its own."""
+    return {"version": sample.version, "status": sample.status, **sample_place(op.session, sample)}
+
+
+def _edit_intents(op: Operation, sample: Sample, changes: dict[str, Any], held: int | None, reason: str | None) -> None:
+    """Descriptive fields merge one by one on the server; a volume change travels as a withdrawal."""
+    fields: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "volume":
+            if held is not None and sample.volume_nl is not None:
+                if held != sample.volume_nl:
+                    args = {"uuid": op.key("sample", sample.id), "amount_nl": held - sample.volume_nl, "reason": reason}
+                    op.intent("sample.withdraw", args, {"volume_nl": held})
+            elif held != sample.volume_nl:
+                fields["volume_nl"] = sample.volume_nl
+        elif name == "attributes":
+            fields["attributes"] = dict(value)
+        elif name in ("collected_at", "expires_at"):
+            fields[name] = time_text(getattr(sample, name))
+        else:
+            fields[name] = getattr(sample, name)
+    if fields:
+        op.intent("sample.edit", {"uuid": op.key("sample", sample.id), "fields": fields})
 
 
 def _reasons(reason: str | None, override_reason: str | None) -> str | None:

@@ -220,6 +220,62 @@ class AlarmExposure(Base):
     sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+class SyncOutbox(Base):
+    """Intents waiting for (or answered by) the central server; ``seq`` runs without gaps."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = (Index("ix_sync_outbox_status", "status", "seq"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    operation_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    args: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    expect: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    #: UUIDs of the entities the intent touches (a pull stops before pages that touch them)
+    entities: Mapped[list[str]] = mapped_column(JSONText())
+    hlc: Mapped[str] = mapped_column(String(96))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    #: pending, applied, duplicate, conflict or rejected
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    conflict_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class SyncKey(Base):
+    """The UUID under which a local row is known to every replica, and the site owning it."""
+
+    __tablename__ = "sync_key"
+    __table_args__ = (UniqueConstraint("entity_type", "uuid", name="uq_sync_key_uuid"),)
+
+    entity_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    local_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    site: Mapped[str | None] = mapped_column(String(64))
+
+
+class SyncConflict(Base):
+    """A conflict the server found, as pulled; shown in the conflict inbox until resolved."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    subject: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSONText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_option: Mapped[str | None] = mapped_column(String(64))
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the command line lists a conflict as new once, the first time a sync brings it
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # -- workflows (migration 0004) ------------------------------------------------------------------
 class WorkflowRecord(Base):
     """A named workflow; its graphs are the versions below."""

@@ -1,0 +1,368 @@
+"""The wire format shared by the desktop client and the central server (API version 1).
+
+Entities travel by UUID (local row ids differ between replicas); their natural keys
+(barcode, label) travel with them. A ``Mutation`` is an intent with preconditions,
+not a row: the server re-checks it against its own state and answers with an
+``Outcome``. Request models refuse unknown fields and bound every size, so a hostile
+payload is refused with a 422 and a reason before anything is touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracseq_desktop.sync.hlc import HLC_PATTERN
+
+API_PREFIX = "/v1"
+MAX_BATCH = 1000
+DEFAULT_BATCH = 500
+DEFAULT_PAGE = 1000
+MAX_PAGE = 5000
+
+Uuid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+HlcText = Annotated[str, Field(pattern=HLC_PATTERN, max_length=96)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+UtcText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class IntentKind(StrEnum):
+    LOCATION_CREATE = "location.create"
+    LOCATION_UPDATE = "location.update"
+    LOCATION_MOVE = "location.move"
+    LOCATION_RETIRE = "location.retire"
+    SAMPLE_REGISTER = "sample.register"
+    SAMPLE_PLACE = "sample.place"
+    SAMPLE_STATUS = "sample.status"
+    SAMPLE_WITHDRAW = "sample.withdraw"
+    SAMPLE_EDIT = "sample.edit"
+    CONFLICT_RESOLVE = "conflict.resolve"
+
+
+class ConflictKind(StrEnum):
+    SLOT_COLLISION = "slot_collision"
+    DISCARD_VERSUS_MOVE = "discard_versus_move"
+    OVER_WITHDRAWAL = "over_withdrawal"
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+# -- entity states ----------------------------------------------------------------------
+class LocationState(Strict):
+    uuid: Uuid
+    site: Code
+    kind: Literal["site", "room", "unit", "rack", "shelf", "box"]
+    label: Code
+    name: Annotated[str, Field(max_length=200)] = ""
+    parent: Uuid | None = None
+    unit_type: Annotated[str, Field(max_length=32)] | None = None
+    temperature_class: Annotated[str, Field(max_length=8)] | None = None
+    rows: Annotated[int, Field(ge=1, le=52)] | None = None
+    cols: Annotated[int, Field(ge=1, le=99)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    retired: bool = False
+    version: int = 1
+    created_at: UtcText
+    updated_at: UtcText
+
+
+class SampleState(Strict):
+    uuid: Uuid
+    site: Code
+    barcode: Code
+    sample_type: Code
+    status: Literal["available", "checked_out", "consumed", "discarded"]
+    volume_nl: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    concentration: float | None = None
+    concentration_unit: Annotated[str, Field(max_length=16)] | None = None
+    project: Annotated[str, Field(max_length=100)] | None = None
+    owner: Annotated[str, Field(max_length=100)] | None = None
+    collected_at: UtcText | None = None
+    expires_at: UtcText | None = None
+    freeze_thaw_count: Annotated[int, Field(ge=0, le=100_000)] = 0
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    parent: Uuid | None = None
+    box: Uuid | None = None
+    row: Annotated[int, Field(ge=0, le=51)] | None = None
+    col: Annotated[int, Field(ge=0, le=98)] | None = None
+    version: int = 1
+    created_at: UtcText
+    updated_at: UtcText
+
+
+class ConflictOption(Strict):
+    id: Code
+    title: Annotated[str, Field(max_length=300)]
+
+
+class ConflictState(Strict):
+    id: Uuid
+    site: Code
+    kind: ConflictKind
+    status: Literal["open", "resolved"]
+    summary: Annotated[str, Field(max_length=1000)]
+    subject: dict[str, Any]
+    options: list[ConflictOption]
+    created_at: UtcText
+    resolved_option: Code | None = None
+    resolved_by: Name | None = None
+    resolved_reason: Annotated[str, Field(max_length=1000)] | None = None
+    resolved_at: UtcText | None = None
+
+
+# -- intent arguments (validated one by one on the server) ---------------------------------
+class LocationCreateArgs(Strict):
+    uuid: Uuid
+    kind: Literal["site", "room", "unit", "rack", "shelf", "box"]
+    label: Code
+    name: Annotated[str, Field(max_length=200)] = ""
+    parent: Uuid | None = None
+    unit_type: Annotated[str, Field(max_length=32)] | None = None
+    temperature_class: Annotated[str, Field(max_length=8)] | None = None
+    rows: Annotated[int, Field(ge=1, le=52)] | None = None
+    cols: Annotated[int, Field(ge=1, le=99)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+class LocationUpdateArgs(Strict):
+    uuid: Uuid
+    label: Code | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+
+
+class LocationMoveArgs(Strict):
+    uuid: Uuid
+    parent: Uuid
+
+
+class LocationRetireArgs(Strict):
+    uuid: Uuid
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class SampleRegisterArgs(Strict):
+    uuid: Uuid
+    barcode: Code
+    sample_type: Code
+    volume_nl: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    concentration: float | None = None
+    concentration_unit: Annotated[str, Field(max_length=16)] | None = None
+    project: Annotated[str, Field(max_length=100)] | None = None
+    owner: Annotated[str, Field(max_length=100)] | None = None
+    collected_at: UtcText | None = None
+    expires_at: UtcText | None = None
+    freeze_thaw_count: Annotated[int, Field(ge=0, le=100_000)] = 0
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    status: Literal["available", "checked_out", "consumed", "discarded"] = "available"
+    parent: Uuid | None = None
+    box: Uuid | None = None
+    row: Annotated[int, Field(ge=0, le=51)] | None = None
+    col: Annotated[int, Field(ge=0, le=98)] | None = None
+
+
+class SamplePlaceArgs(Strict):
+    """Store, move or check in: put the sample at ``box``/``row``/``col``."""
+
+    uuid: Uuid
+    action: Literal["store", "move", "check_in"]
+    box: Uuid
+    row: Annotated[int, Field(ge=0, le=51)] | None = None
+    col: Annotated[int, Field(ge=0, le=98)] | None = None
+    freeze_thaw_delta: Annotated[int, Field(ge=0, le=1)] = 0
+    #: part of a multi-sample move: the server frees all the group's places first
+    group: bool = False
+
+
+class SampleStatusArgs(Strict):
+    uuid: Uuid
+    status: Literal["checked_out", "discarded"]
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class SampleWithdrawArgs(Strict):
+    """A volume event: ``amount_nl`` leaves the tube (negative: a correction that adds)."""
+
+    uuid: Uuid
+    amount_nl: Annotated[int, Field(ge=-(10**15), le=10**15)]
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class SampleEditArgs(Strict):
+    uuid: Uuid
+    fields: dict[str, Any] = Field(max_length=20)
+
+
+class ConflictResolveArgs(Strict):
+    conflict: Uuid
+    option: Code
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
+ARGUMENTS: dict[IntentKind, type[Strict]] = {
+    IntentKind.LOCATION_CREATE: LocationCreateArgs,
+    IntentKind.LOCATION_UPDATE: LocationUpdateArgs,
+    IntentKind.LOCATION_MOVE: LocationMoveArgs,
+    IntentKind.LOCATION_RETIRE: LocationRetireArgs,
+    IntentKind.SAMPLE_REGISTER: SampleRegisterArgs,
+    IntentKind.SAMPLE_PLACE: SamplePlaceArgs,
+    IntentKind.SAMPLE_STATUS: SampleStatusArgs,
+    IntentKind.SAMPLE_WITHDRAW: SampleWithdrawArgs,
+    IntentKind.SAMPLE_EDIT: SampleEditArgs,
+    IntentKind.CONFLICT_RESOLVE: ConflictResolveArgs,
+}
+
+#: Descriptive sample fields merged one by one, last writer (by clock stamp) wins.
+EDITABLE_SAMPLE_FIELDS = (
+    "sample_type",
+    "project",
+    "owner",
+    "collected_at",
+    "expires_at",
+    "concentration",
+    "concentration_unit",
+    "attributes",
+    "freeze_thaw_count",
+    "volume_nl",
+)
+
+
+# -- push ----------------------------------------------------------------------------------
+class Mutation(Strict):
+    key: Uuid
+    seq: Annotated[int, Field(ge=1)]
+    operation_id: Uuid
+    kind: IntentKind
+    args: dict[str, Any]
+    expect: dict[str, Any] = Field(default_factory=dict)
+    hlc: HlcText
+    at: UtcText
+    actor: Name
+
+
+class AuditRecord(Strict):
+    local_id: Annotated[int, Field(ge=1)]
+    at: UtcText
+    actor: Name
+    action: Annotated[str, Field(min_length=1, max_length=32)]
+    entity_type: Annotated[str, Field(min_length=1, max_length=16)]
+    entity_key: Code
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    operation_id: Annotated[str, Field(max_length=36)]
+    hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class PushRequest(Strict):
+    mutations: list[Mutation] = Field(default_factory=list, max_length=MAX_BATCH)
+    audit: list[AuditRecord] = Field(default_factory=list, max_length=MAX_BATCH)
+    hlc: HlcText | None = None
+
+
+class MutationResult(Strict):
+    key: Uuid
+    seq: int
+    outcome: Outcome
+    reason: str | None = None
+    conflict: Uuid | None = None
+
+
+class PushResponse(Strict):
+    results: list[MutationResult]
+    #: highest local audit entry id the server now holds for this workstation
+    audit_through: int
+    #: highest mutation sequence number the server holds for this workstation
+    last_seq: int
+    hlc: HlcText
+
+
+# -- pull and snapshot ---------------------------------------------------------------------
+class Change(Strict):
+    seq: int
+    entity_type: Literal["location", "sample", "conflict"]
+    key: Uuid
+    #: the entity's whole state after the change; None: it does not exist (any more)
+    data: dict[str, Any] | None
+
+
+class PullResponse(Strict):
+    changes: list[Change]
+    cursor: int
+    more: bool
+    hlc: HlcText
+
+
+class SnapshotHeader(Strict):
+    """First line of a snapshot stream; the entity lines follow, then ``{"end": true}``."""
+
+    cursor: int
+    sites: list[Code]
+    locations: int
+    samples: int
+    conflicts: int
+
+
+# -- accounts --------------------------------------------------------------------------------
+class LoginRequest(Strict):
+    user: Name
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    workstation: Uuid
+    workstation_name: Name
+
+
+class RefreshRequest(Strict):
+    refresh_token: Annotated[str, Field(min_length=16, max_length=256)]
+
+
+class TokenResponse(Strict):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: str
+    role: Role
+    sites: list[str]
+    workstation: Uuid
+
+
+class NewUser(Strict):
+    name: Name
+    password: Annotated[str, Field(min_length=8, max_length=1024)]
+    role: Role
+    sites: list[Code] = Field(min_length=1, max_length=100)
+
+
+class ErrorBody(Strict):
+    detail: str
+
+
+# -- comparing replicas ------------------------------------------------------------------------
+def replica_checksum(locations: Iterable[LocationState], samples: Iterable[SampleState]) -> str:
+    """SHA-256 over every entity's canonical state, in UUID order: equal replicas, equal sums."""
+    digest = hashlib.sha256()
+    for kind, states in (("location", locations), ("sample", samples)):
+        for state in sorted(states, key=lambda s: s.uuid):
+            line = json.dumps([kind, state.model_dump(mode="json")], sort_keys=True, separators=(",", ":"))
+            digest.update(line.encode("utf-8"))
+            digest.update(b"\n")
+    return digest.hexdigest()
