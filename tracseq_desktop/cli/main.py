@@ -14,7 +14,13 @@ import sys
 from collections.abc import Sequence
 
 from tracseq_desktop import __version__
-from tracseq_desktop.cli import commands_inventory, commands_locations, commands_monitoring, commands_records
+from tracseq_desktop.cli import (
+    commands_inventory,
+    commands_locations,
+    commands_monitoring,
+    commands_records,
+    commands_workflow,
+)
 from tracseq_desktop.cli.context import CliContext, CommandRegistry, UsageError
 from tracseq_desktop.domain.errors import DomainError
 from tracseq_desktop.i18n import _
@@ -38,7 +44,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tracseq {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     registry = CommandRegistry(subparsers, common)
-    for module in (commands_inventory, commands_locations, commands_records, commands_monitoring):
+    for module in (commands_inventory, commands_locations, commands_records, commands_monitoring, commands_workflow):
         module.register(registry)
     if argv is None or _needs_plugins(argv, set(subparsers.choices)):
         from importlib.metadata import entry_points

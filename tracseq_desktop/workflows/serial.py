@@ -54,7 +54,7 @@ def to_dict(workflow: Workflow) -> dict[str, Any]:
                 "kind": s.kind.value,
                 "title": s.title,
                 "params": dict(s.params),
-                "position": [round(s.x, 1), round(s.y, 1)],
+                "position": [_number(s.x), _number(s.y)],
             }
             for s in workflow.steps
         ],
@@ -63,6 +63,11 @@ def to_dict(workflow: Workflow) -> dict[str, Any]:
             for e in workflow.edges
         ],
     }
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 1)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def to_json(workflow: Workflow) -> str:
