@@ -372,3 +372,24 @@ class UserAccountRecord(Base):
     scrypt_p: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BoxScanRecord(Base):
+    """A camera scan of a whole box: the picture, what was read, and the operation that accepted it."""
+
+    __tablename__ = "box_scan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    box_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
+    box_label: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    workstation: Mapped[str] = mapped_column(String(100))
+    image: Mapped[bytes] = mapped_column()  # PNG or JPEG as taken (LargeBinary)
+    image_format: Mapped[str] = mapped_column(String(8))
+    rows: Mapped[int] = mapped_column(Integer)
+    cols: Mapped[int] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    operation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
