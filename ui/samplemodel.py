@@ -57,6 +57,7 @@ class SampleTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._load = load
         self._ids: list[int] = []
+        self._rows: dict[int, int] | None = None
         self._pages: dict[int, list[SampleView | None]] = {}
         self._wanted: set[int] = set()
         self._timer = QTimer(self)
@@ -70,6 +71,7 @@ class SampleTableModel(QAbstractTableModel):
     def set_ids(self, ids: list[int], max_id: int | None = None) -> None:
         self.beginResetModel()
         self._ids = ids
+        self._rows = None  # id -> row, built on first lookup
         self._pages = {}
         self._wanted = set()
         self.max_id = max_id if max_id is not None else (max(ids) if ids else 0)
@@ -80,10 +82,10 @@ class SampleTableModel(QAbstractTableModel):
         return self._ids
 
     def row_of_id(self, sample_id: int) -> int:
-        try:
-            return self._ids.index(sample_id)
-        except ValueError:
-            return -1
+        """The row showing ``sample_id`` or -1; a dict built once per result set keeps this O(1)."""
+        if self._rows is None:
+            self._rows = {sample_id: row for row, sample_id in enumerate(self._ids)}
+        return self._rows.get(sample_id, -1)
 
     def sample(self, row: int) -> SampleView | None:
         page = self._pages.get(row // PAGE_SIZE)

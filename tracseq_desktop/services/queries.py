@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import Row, func, select, text
@@ -38,7 +38,7 @@ from tracseq_desktop.services.records import (
 )
 from tracseq_desktop.store.database import Change, Database
 from tracseq_desktop.store.models import AuditEntry, Location, Sample, SampleType
-from tracseq_desktop.store.types import UTCDateTime
+from tracseq_desktop.store.types import from_utc_text
 
 SortKey = Literal["id", "barcode", "sample_type", "status", "project", "owner", "volume_nl", "expires_at", "box"]
 SORT_COLUMNS: dict[str, str] = {
@@ -53,7 +53,6 @@ SORT_COLUMNS: dict[str, str] = {
     "box": "b.label",
 }
 _TOKEN = re.compile(r"[^\s\"]+")
-_time = UTCDateTime()
 
 
 @dataclass(frozen=True)
@@ -217,8 +216,8 @@ class QueryService:
             concentration_unit=row.concentration_unit,
             project=row.project,
             owner=row.owner,
-            collected_at=_time.process_result_value(row.collected_at, session.bind.dialect),  # type: ignore[union-attr]
-            expires_at=_time.process_result_value(row.expires_at, session.bind.dialect),  # type: ignore[union-attr]
+            collected_at=from_utc_text(row.collected_at),
+            expires_at=from_utc_text(row.expires_at),
             freeze_thaw_count=row.freeze_thaw_count,
             attributes=json.loads(row.attributes) if row.attributes else {},
             parent_barcode=row.parent_barcode,
@@ -228,8 +227,8 @@ class QueryService:
             col=row.pos_col,
             location_path=path,
             version=row.version,
-            created_at=_time.process_result_value(row.created_at, session.bind.dialect),  # type: ignore[union-attr]
-            updated_at=_time.process_result_value(row.updated_at, session.bind.dialect),  # type: ignore[union-attr]
+            created_at=from_utc_text(row.created_at),
+            updated_at=from_utc_text(row.updated_at),
         )
 
     def _filters(
@@ -406,10 +405,12 @@ class QueryService:
                     .group_by(Location.parent_id)
                 ).all()
             )
+            base = location_path(session, parent_id) if parent_id is not None else ()
             nodes = []
             for loc in locations:
                 occupied, capacity = fill.get(loc.id, (0, 0))
-                nodes.append(LocationNode(location_view(session, loc), counts.get(loc.id, 0), occupied, capacity))
+                view = replace(location_view(session, loc, with_path=False), path=(*base, loc.label))
+                nodes.append(LocationNode(view, counts.get(loc.id, 0), occupied, capacity))
             return nodes
 
     def fill_levels(self) -> dict[int, tuple[int, int]]:

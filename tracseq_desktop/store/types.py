@@ -27,9 +27,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return to_utc_text(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return from_utc_text(value)
+
+
+def from_utc_text(value: str | None) -> datetime | None:
+    """Parse what ``to_utc_text`` wrote (``fromisoformat`` is several times faster than ``strptime``)."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=UTC)
 
 
 def to_utc_text(value: datetime) -> str:
