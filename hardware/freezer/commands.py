@@ -31,11 +31,16 @@ def register(registry: CommandRegistry) -> None:
     parser.add_argument("--timeout", type=float, default=1.0, help=_("seconds to wait for each answer (default 1)"))
     parser.add_argument("--retries", type=int, default=2, help=_("further attempts after a failed read (default 2)"))
     parser.add_argument("--once", action="store_true", help=_("read one set of values, print them and exit"))
+    parser.add_argument("--for", dest="for_s", type=float, help=_("without --once: stop the service after SECONDS"))
 
 
 def _monitor(args: argparse.Namespace, ctx: CliContext) -> int:
     if not args.once:
-        raise UsageError(_("the monitoring service is not available yet; use --once to read a device once"))
+        if args.port:
+            raise UsageError(_("--port reads one device and needs --once; the service reads the configured links"))
+        from hardware.freezer.service import run_service
+
+        return run_service(args, ctx)
     if not args.port:
         raise UsageError(_("--port is required"))
     try:
