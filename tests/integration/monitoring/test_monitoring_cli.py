@@ -55,7 +55,12 @@ def test_cli_lists_acknowledges_and_queries(lab_with_an_excursion: Path) -> None
     done = tracseq(db, "alarms", "--json")
     assert done.returncode == 0, done.stderr
     [alarm] = json.loads(done.stdout)
-    assert (alarm["unit"], alarm["kind"], alarm["active"], alarm["peak"]) == ("FRZ-80", "high_temperature", False, -60.0)
+    assert (alarm["unit"], alarm["kind"], alarm["active"], alarm["peak"]) == (
+        "FRZ-80",
+        "high_temperature",
+        False,
+        -60.0,
+    )
 
     done = tracseq(db, "ack", str(alarm["id"]))
     assert done.returncode == 2 and "--comment" in done.stderr
