@@ -1,4 +1,4 @@
-"""Command-line commands of the camera family: ``tracseq decode`` and ``tracseq scan-box``.
+"""Command-line commands of the camera family: ``tracseq decode``, ``tracseq scan-box`` and ``tracseq reconcile``.
 
 OpenCV, numpy and the decoders are imported inside the handlers so ``tracseq`` starts fast.
 """
@@ -6,12 +6,14 @@ OpenCV, numpy and the decoders are imported inside the handlers so ``tracseq`` s
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracseq_desktop.cli.context import CliContext, CommandRegistry, UsageError
 from tracseq_desktop.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from hardware.vision.boxscan import WellDetail
     from tracseq_desktop.domain.scanning import BoxScan, DecodedCode
 
@@ -27,6 +29,18 @@ def register(registry: CommandRegistry) -> None:
     scan.add_argument("--rows", type=int, help=_("expected number of rows (a hint; the grid is detected)"))
     scan.add_argument("--cols", type=int, help=_("expected number of columns (a hint; the grid is detected)"))
     scan.add_argument("--details", action="store_true", help=_("add each well's state and colour"))
+
+    check = registry.add("reconcile", _("Compare a photo of a box's tube bottoms with the box's records."), _reconcile)
+    check.add_argument("image", metavar="IMAGE", help=_("top view of the rack"))
+    check.add_argument("--box", required=True, metavar="BOX", help=_("label of the box in the picture"))
+    check.add_argument("--rows", type=int, help=_("rows seen in the picture (default: the box's)"))
+    check.add_argument("--cols", type=int, help=_("columns seen in the picture (default: the box's)"))
+    check.add_argument(
+        "--rotate", type=int, choices=(0, 90, 180, 270), default=0, help=_("turn the scan clockwise by this much")
+    )
+    check.add_argument(
+        "--accept", action="store_true", help=_("keep the scan and move the records to match it (one operation)")
+    )
 
 
 def _decode(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -95,4 +109,92 @@ def _describe_scan(scan: BoxScan, details: list[WellDetail] | None) -> str:
             assert colour is not None
             shown = f"{shown}\t{colour.display_name}"
         lines.append(f"  {well.position}\t{shown}")
+    return "\n".join(lines)
+
+
+def _reconcile(args: argparse.Namespace, ctx: CliContext) -> int:
+    for name in ("rows", "cols"):
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 52:
+            raise UsageError(_("--{option} must be between 1 and 52").format(option=name))
+    from pathlib import Path
+
+    from hardware.vision.boxscan import BoxScanner
+    from hardware.vision.capture import load_image
+    from tracseq_desktop.domain.errors import InvalidInput
+    from tracseq_desktop.services.boxscans import BoxScanService, reconciliation_json
+
+    service = BoxScanService(ctx.services())
+    box = service.box(args.box)
+    image = load_image(args.image)
+    geometry = box.geometry
+    turned = args.rotate in (90, 270)
+    rows = args.rows or (geometry.cols if turned else geometry.rows)
+    cols = args.cols or (geometry.rows if turned else geometry.cols)
+    seen, _details = BoxScanner().scan(image, rows, cols)
+    if (seen.rows, seen.cols) != (rows, cols):
+        raise InvalidInput(
+            _("Found a {rows} x {cols} grid of wells, not {want_rows} x {want_cols}.").format(
+                rows=seen.rows, cols=seen.cols, want_rows=rows, want_cols=cols
+            )
+        )
+    scan = seen.rotated(args.rotate)
+    rec = service.reconcile(scan, box)
+    data = reconciliation_json(rec, service.qa_flags(scan, box))
+    data["rotation"] = args.rotate
+    accepted = None
+    if args.accept:
+        path = Path(args.image)
+        fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(path.suffix.lower())
+        picture = path.read_bytes() if fmt else _encode_jpeg(image)
+        stored = service.record(box.box.label, scan, picture, fmt or "jpeg")
+        accepted = service.accept(stored.id)
+        data["scan_id"] = stored.id
+        data["operation_id"] = accepted.operation_id
+        data["moved"] = [s.barcode for s in accepted.moved]
+        data["checked_in"] = [s.barcode for s in accepted.checked_in]
+        data["skipped"] = [{"barcode": s.barcode, "position": s.position, "why": s.why} for s in accepted.skipped]
+    ctx.emit(data, lambda: _describe_reconciliation(data))
+    return 0
+
+
+def _encode_jpeg(image: np.ndarray) -> bytes:
+    import cv2
+
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise OSError("JPEG encoding failed")
+    return bytes(buffer.tobytes())
+
+
+def _describe_reconciliation(data: dict[str, Any]) -> str:
+    from tracseq_desktop.domain.scanning import Outcome
+
+    summary = data["summary"]
+    counts = ", ".join(f"{Outcome(k).display_name}: {v}" for k, v in summary.items() if v)
+    lines = [_("Box {box}: {counts}.").format(box=data["box"], counts=counts)]
+    for well in data["wells"]:
+        if well["outcome"] in ("match", "empty"):
+            continue
+        outcome = Outcome(well["outcome"]).display_name
+        where = well["recorded_at"]
+        detail = well["barcode"] or well["recorded"] or ""
+        if where is not None:
+            place = where["box"] or _("no place")
+            if where["position"]:
+                place = f"{place}:{where['position']}"
+            detail = _("{barcode} (recorded at {place})").format(barcode=detail, place=place)
+        lines.append(f"  {well['position']}\t{outcome}\t{detail}")
+        lines += [f"  {well['position']}\t! {flag['message']}" for flag in well["qa"]]
+    if data["missing"]:
+        lines.append(_("Not seen: {barcodes}").format(barcodes=", ".join(data["missing"])))
+    if "scan_id" in data:
+        lines.append(
+            ngettext(
+                "Kept as box scan {id}; moved {count} sample.",
+                "Kept as box scan {id}; moved {count} samples.",
+                len(data["moved"]),
+            ).format(id=data["scan_id"], count=len(data["moved"]))
+        )
+        lines += [_("Not moved: {barcode} to {position}: {why}").format(**s) for s in data["skipped"]]
     return "\n".join(lines)
