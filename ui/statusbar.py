@@ -20,6 +20,14 @@ class StatusBarPanel(QStatusBar):
         self._db_path = db_path
         self._user = user
         self._workstation = workstation
+        self.demo = QLabel(self)
+        self.demo.setObjectName("demoBadge")
+        # black on amber: contrast 13:1
+        self.demo.setStyleSheet(
+            "QLabel#demoBadge { background: #ffd54f; color: #000000; font-weight: bold;"
+            " padding: 1px 6px; border: 1px solid #7a5c00; }"
+        )
+        self.demo.hide()
         self.database = QLabel(self)
         self.user = QLabel(self)
         self.sync = QLabel(self)
@@ -31,14 +39,30 @@ class StatusBarPanel(QStatusBar):
         self.task_label = QLabel(self)
         for widget in (self.task_label, self.progress, self.cancel):
             widget.hide()
-        for widget in (self.task_label, self.progress, self.cancel, self.database, self.user, self.sync, self.alarms):
+        for widget in (
+            self.task_label,
+            self.progress,
+            self.cancel,
+            self.demo,
+            self.database,
+            self.user,
+            self.sync,
+            self.alarms,
+        ):
             self.addPermanentWidget(widget)
         self._handle: TaskHandle | None = None
         self.cancel.clicked.connect(self._on_cancel_clicked)
         tasks.busy_changed.connect(self._on_busy_changed)
         self.retranslate()
 
+    def set_demo(self, demo: bool) -> None:
+        """Demo data is always labelled as such."""
+        self.demo.setVisible(demo)
+
     def retranslate(self) -> None:
+        self.demo.setText(_("DEMO DATA"))
+        self.demo.setToolTip(_("This database holds generated demo data, not real samples."))
+        self.demo.setAccessibleName(_("This database holds demo data"))
         self.database.setText(_("Database: {name}").format(name=self._db_path.name))
         self.database.setToolTip(str(self._db_path))
         self.user.setText(_("User: {user}@{workstation}").format(user=self._user, workstation=self._workstation))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QSplitter, QTo
 from tracseq_desktop.domain.errors import DomainError
 from tracseq_desktop.domain.views import BoxView, SampleView
 from tracseq_desktop.i18n import _, ngettext
+from tracseq_desktop.services.demo import is_demo
 from tracseq_desktop.services.facade import Services
 from tracseq_desktop.store.database import Change
 from ui.actions import ActionSet
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBarPanel(
             services.db.path, services.actor.user, services.actor.workstation, self.tasks, self
         )
+        self.demo = is_demo(services)
+        self.status.set_demo(self.demo)
         self.setStatusBar(self.status)
         self._layout()
         self.actions_ = ActionSet(self)
@@ -149,7 +152,8 @@ class MainWindow(QMainWindow):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_("TracSeq Desktop"))
+        title = _("TracSeq Desktop")
+        self.setWindowTitle(_("{title} — DEMO DATA").format(title=title) if self.demo else title)
         self.toolbar.setWindowTitle(_("Scan bar"))
         self.actions_.retranslate()
         for panel in (self.scan_panel, self.tree, self.box_panel, self.table, self.detail, self.status):
