@@ -1,0 +1,1 @@
+"""The central TracSeq server: accounts, intents pushed by workstations, the ordered change feed."""

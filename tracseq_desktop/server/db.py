@@ -1,0 +1,151 @@
+"""The server's database: engines for SQLite and PostgreSQL, migrations, write and read sessions.
+
+A push holds the change counter's row lock from its first statement to its commit, so
+pushes run one at a time and change numbers are handed out in commit order: a reader
+that sees change N has seen every change before it. On SQLite ``BEGIN IMMEDIATE`` does
+the same. Snapshots read in one REPEATABLE READ transaction (on SQLite, one read
+transaction of the WAL), so the entities and the cursor agree.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracseq_desktop.server.models import Counter, ServerKey
+from tracseq_desktop.services.actor import utc_now
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CHANGE_COUNTER = "change"
+
+
+def database_url(db: str) -> str:
+    """A path becomes a SQLite URL; URLs (``postgresql+psycopg://...``) pass through."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+@dataclass
+class ServerDatabase:
+    engine: Engine
+    _sessions: sessionmaker[Session]
+    _snapshot_engine: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with self._sessions(bind=self.engine.execution_options(tracseq_write=True)) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reading(self, *, snapshot: bool = False) -> Iterator[Session]:
+        bind = self._snapshot_engine if snapshot else self.engine
+        with self._sessions(bind=bind) as session:
+            try:
+                yield session
+            finally:
+                session.expunge_all()  # rows read stay usable, detached, after the rollback
+                session.rollback()
+
+    def lock_counter(self, session: Session) -> int:
+        """Take the change counter's lock (held to commit): pushes queue here, one at a time."""
+        stmt = select(Counter.value).where(Counter.name == CHANGE_COUNTER)
+        if not self.is_sqlite:
+            stmt = stmt.with_for_update()
+        return int(session.execute(stmt).scalar_one())
+
+    def advance_counter(self, session: Session, count: int) -> int:
+        """Reserve ``count`` change numbers; returns the last one."""
+        stmt = (
+            update(Counter)
+            .where(Counter.name == CHANGE_COUNTER)
+            .values(value=Counter.value + count)
+            .returning(Counter.value)
+        )
+        return int(session.execute(stmt).scalar_one())
+
+    def signing_secret(self) -> bytes:
+        with self.reading() as session:
+            row = session.scalar(select(ServerKey.secret).where(ServerKey.id == 1))
+        if row is None:
+            raise RuntimeError("the server database has no signing key; run the migrations")
+        return bytes.fromhex(row)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._snapshot_engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("tracseq_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def open_server_database(db: str, *, migrate: bool = True, pool_size: int = 8) -> ServerDatabase:
+    url = make_url(database_url(db))
+    if url.get_backend_name() == "sqlite":
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size)
+        _configure_sqlite(engine)
+        snapshot_engine = engine
+    elif url.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        snapshot_engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    else:
+        raise ValueError(f"unsupported database {url.get_backend_name()!r}: use a SQLite path or postgresql+psycopg://")
+    if migrate:
+        upgrade(engine)
+        _seed(engine)
+    return ServerDatabase(engine, sessionmaker(expire_on_commit=False), snapshot_engine)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    command.upgrade(config, revision)
+
+
+def _seed(engine: Engine) -> None:
+    """The counter row and the signing key; safe when several processes start at once."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7206551)"))
+        if conn.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).first() is None:
+            conn.execute(Counter.__table__.insert().values(name=CHANGE_COUNTER, value=0))
+        if conn.execute(select(ServerKey.id).where(ServerKey.id == 1)).first() is None:
+            conn.execute(ServerKey.__table__.insert().values(id=1, secret=secrets.token_hex(32), created_at=utc_now()))
+        conn.commit()

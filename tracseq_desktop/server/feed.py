@@ -1,0 +1,330 @@
+"""Push batches, the change feed and snapshots: the server side of the sync protocol."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from tracseq_desktop.i18n import _
+from tracseq_desktop.server.apply import PushContext, Rejected, Result, apply_intent, parse_args
+from tracseq_desktop.server.db import CHANGE_COUNTER, ServerDatabase
+from tracseq_desktop.server.models import (
+    AuditRecord,
+    ChangeRecord,
+    Conflict,
+    Counter,
+    Location,
+    MutationRecord,
+    Sample,
+    UserAccount,
+    Workstation,
+)
+from tracseq_desktop.server.states import conflict_state, location_state, sample_state
+from tracseq_desktop.sync import wire
+from tracseq_desktop.sync.wire import IntentKind, Outcome
+
+
+def push(
+    db: ServerDatabase,
+    user: UserAccount,
+    sites: frozenset[str],
+    workstation_id: str,
+    request: wire.PushRequest,
+    now: datetime,
+) -> tuple[list[wire.MutationResult], int, int]:
+    """Apply one batch in one transaction; returns (results, audit held through, last seq)."""
+    with db.writing() as session:
+        db.lock_counter(session)
+        workstation = session.get(Workstation, workstation_id)
+        assert workstation is not None
+        workstation.seen_at = now
+        ctx = PushContext(session, user, sites, workstation, now)
+        results = _apply_batch(ctx, request.mutations)
+        _store_audit(session, workstation, request.audit)
+        _emit_changes(db, ctx)
+        return results, workstation.audit_through, workstation.last_seq
+
+
+def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation]) -> list[wire.MutationResult]:
+    results: list[wire.MutationResult] = []
+    index = 0
+    while index < len(mutations):
+        m = mutations[index]
+        if m.kind is IntentKind.SAMPLE_PLACE and m.args.get("group") is True:
+            end = index
+            while (
+                end < len(mutations)
+                and mutations[end].operation_id == m.operation_id
+                and mutations[end].kind is IntentKind.SAMPLE_PLACE
+            ):
+                end += 1
+            results.extend(_apply_group(ctx, mutations[index:end]))
+            index = end
+            continue
+        results.append(_apply_one(ctx, m))
+        index += 1
+    return results
+
+
+def _apply_group(ctx: PushContext, group: list[wire.Mutation]) -> list[wire.MutationResult]:
+    """A multi-sample move (swaps allowed): free every member's place first, then place each."""
+    origins: dict[str, tuple[str | None, int | None, int | None]] = {}
+    for m in group:
+        key = m.args.get("uuid")
+        s = ctx.session.get(Sample, key) if isinstance(key, str) else None
+        if s is not None and s.site in ctx.sites and s.status not in ("consumed", "discarded"):
+            origins[s.uuid] = (s.box, s.row, s.col)
+            s.box = s.row = s.col = None
+    ctx.session.flush()
+    results = [_apply_one(ctx, m) for m in group]
+    for m, result in zip(group, results, strict=True):
+        key = str(m.args.get("uuid"))
+        s = ctx.session.get(Sample, key)
+        if result.outcome is not Outcome.APPLIED and s is not None and key in origins and s.box is None:
+            box, row, col = origins[key]
+            taken = ctx.session.scalar(
+                select(Sample.uuid).where(Sample.box == box, Sample.row == row, Sample.col == col)
+            )
+            if box is not None and (row is None or taken is None):
+                s.box, s.row, s.col = box, row, col
+                ctx.session.flush()
+    return results
+
+
+def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
+    session, ws = ctx.session, ctx.workstation
+    known = session.get(MutationRecord, m.key)
+    if known is not None:
+        if known.workstation_id != ws.id:
+            return _result(m, Result(Outcome.REJECTED, _("This idempotency key belongs to another workstation.")))
+        outcome = Result(Outcome.DUPLICATE, known.reason, known.conflict_id)
+        return wire.MutationResult(
+            key=m.key, seq=m.seq, outcome=outcome.outcome, reason=f"{known.outcome}: {known.reason or ''}".rstrip(": "),
+            conflict=known.conflict_id,
+        )  # fmt: skip
+    if m.seq <= ws.last_seq:
+        return _result(m, Result(Outcome.REJECTED, _("Sequence number {seq} was already used.").format(seq=m.seq)))
+    if m.seq != ws.last_seq + 1:
+        return _result(
+            m,
+            Result(Outcome.REJECTED, _("Sequence gap: expected {expected}, got {seq}.").format(expected=ws.last_seq + 1, seq=m.seq)),
+        )  # fmt: skip
+    try:
+        with session.begin_nested():
+            args = parse_args(m)
+            result = apply_intent(ctx, m, args)
+    except Rejected as rejection:
+        result = Result(Outcome.REJECTED, str(rejection))
+    except (IntegrityError, DBAPIError, ValueError, KeyError, TypeError) as error:
+        result = Result(
+            Outcome.REJECTED, _("The server could not apply this change: {error}").format(error=type(error).__name__)
+        )
+    uuid = m.args.get("uuid")
+    if isinstance(uuid, str) and len(uuid) == 36 and m.kind is not IntentKind.CONFLICT_RESOLVE:
+        ctx.touch("location" if m.kind.value.startswith("location.") else "sample", uuid)
+    session.add(
+        MutationRecord(
+            key=m.key,
+            site=ws.site,
+            workstation_id=ws.id,
+            seq=m.seq,
+            operation_id=m.operation_id,
+            kind=m.kind.value,
+            args=m.args,
+            expect=m.expect,
+            hlc=m.hlc,
+            at=_parse_at(m.at, ctx.now),
+            actor=m.actor,
+            user_id=ctx.user.id,
+            outcome=result.outcome.value,
+            reason=result.reason,
+            conflict_id=result.conflict,
+            received_at=ctx.now,
+        )
+    )
+    ws.last_seq = m.seq
+    session.flush()
+    return _result(m, result)
+
+
+def _parse_at(text_value: str, default: datetime) -> datetime:
+    from tracseq_desktop.server.apply import parse_time
+
+    return parse_time(text_value) or default
+
+
+def _result(m: wire.Mutation, result: Result) -> wire.MutationResult:
+    return wire.MutationResult(
+        key=m.key, seq=m.seq, outcome=result.outcome, reason=result.reason, conflict=result.conflict
+    )
+
+
+def _store_audit(session: Session, ws: Workstation, entries: list[wire.AuditRecord]) -> None:
+    """Append-only and exactly once: (workstation, local id) is unique; repeats are skipped."""
+    for entry in sorted(entries, key=lambda e: e.local_id):
+        exists = session.scalar(
+            select(AuditRecord.id).where(AuditRecord.workstation_id == ws.id, AuditRecord.local_id == entry.local_id)
+        )
+        if exists is None:
+            session.add(
+                AuditRecord(
+                    site=ws.site,
+                    workstation_id=ws.id,
+                    local_id=entry.local_id,
+                    at=_parse_at(entry.at, ws.seen_at),
+                    actor=entry.actor,
+                    action=entry.action,
+                    entity_type=entry.entity_type,
+                    entity_key=entry.entity_key,
+                    before=entry.before,
+                    after=entry.after,
+                    reason=entry.reason,
+                    operation_id=entry.operation_id,
+                    hash=entry.hash,
+                )
+            )
+        if entry.local_id == ws.audit_through + 1:
+            ws.audit_through = entry.local_id
+    session.flush()
+
+
+def _location_depth(session: Session, loc: Location) -> int:
+    depth, current = 0, loc
+    while current.parent is not None and depth < 16:
+        parent = session.get(Location, current.parent)
+        if parent is None:
+            break
+        current, depth = parent, depth + 1
+    return depth
+
+
+def _sample_depth(session: Session, s: Sample) -> int:
+    depth, current = 0, s
+    while current.parent is not None and depth < 64:
+        parent = session.get(Sample, current.parent)
+        if parent is None:
+            break
+        current, depth = parent, depth + 1
+    return depth
+
+
+def _emit_changes(db: ServerDatabase, ctx: PushContext) -> None:
+    """One change per touched entity, parents before children, numbered in commit order."""
+    session = ctx.session
+    rows: list[tuple[tuple[int, int], str, str, str, dict[str, Any] | None]] = []
+    fallback_site = ctx.workstation.site
+    for entity_type, key in ctx.touched:
+        if entity_type == "location":
+            loc = session.get(Location, key)
+            if loc is None:
+                rows.append(((3, 0), fallback_site, entity_type, key, None))
+            else:
+                rows.append(((0, _location_depth(session, loc)), loc.site, entity_type, key, location_state(loc)))
+        elif entity_type == "sample":
+            s = session.get(Sample, key)
+            if s is None:
+                rows.append(((2, 0), fallback_site, entity_type, key, None))
+            else:
+                rows.append(((1, _sample_depth(session, s)), s.site, entity_type, key, sample_state(s)))
+        else:
+            c = session.get(Conflict, key)
+            if c is not None:
+                rows.append(((4, 0), c.site, entity_type, key, conflict_state(c)))
+    if not rows:
+        return
+    rows.sort(key=lambda r: r[0])
+    last = db.advance_counter(session, len(rows))
+    first = last - len(rows) + 1
+    session.add_all(
+        ChangeRecord(seq=first + i, site=site, entity_type=etype, key=key, data=data)
+        for i, (_order, site, etype, key, data) in enumerate(rows)
+    )
+    session.flush()
+
+
+_CHANGES_SQL = text(
+    "SELECT seq, entity_type, key, data FROM change WHERE seq > :after AND seq <= :upto AND site IN :sites"
+    " ORDER BY seq LIMIT :limit"
+).bindparams(bindparam("sites", expanding=True))
+
+
+def pull(db: ServerDatabase, sites: frozenset[str], after: int, limit: int) -> tuple[list[wire.Change], int, bool]:
+    """Changes after ``after`` visible to ``sites``; the cursor never passes an uncommitted change."""
+    with db.reading() as session:
+        upto = int(session.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).scalar_one())
+        raw = session.execute(
+            _CHANGES_SQL, {"after": after, "upto": upto, "sites": sorted(sites), "limit": limit}
+        ).all()
+    changes = [
+        wire.Change.model_construct(
+            seq=int(r.seq), entity_type=r.entity_type, key=r.key, data=None if r.data is None else json.loads(r.data)
+        )
+        for r in raw
+    ]
+    if len(changes) < limit:
+        return changes, max(upto, after), False
+    return changes, changes[-1].seq, True
+
+
+_LOCATION_COLUMNS = (
+    "uuid, site, kind, label, name, parent, unit_type, temperature_class, rows, cols, capacity, retired, version,"
+    " created_at, updated_at"
+)
+_SAMPLE_COLUMNS = (
+    "uuid, site, barcode, sample_type, status, volume_nl, concentration, concentration_unit, project, owner,"
+    " collected_at, expires_at, freeze_thaw_count, attributes, parent, box, row, col, version, created_at, updated_at"
+)
+LOCATION_FIELDS = tuple(c.strip() for c in _LOCATION_COLUMNS.split(","))
+SAMPLE_FIELDS = tuple(c.strip() for c in _SAMPLE_COLUMNS.split(","))
+
+
+def snapshot_lines(db: ServerDatabase, sites: frozenset[str]) -> Iterator[bytes]:
+    """NDJSON: a header with the cursor, then locations, samples and conflicts, all from one snapshot.
+
+    Entity lines are positional arrays (``["l", ...LOCATION_FIELDS]``, ``["s", ...SAMPLE_FIELDS]``,
+    ``["c", {conflict}]``) to keep a million samples small; JSON columns are passed through as stored.
+    """
+    site_list = sorted(sites)
+    with db.reading(snapshot=True) as session:
+        conn = session.connection()
+        upto = int(conn.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).scalar_one())
+        counts = [
+            int(conn.execute(text(f"SELECT count(*) FROM {table} WHERE site IN :sites").bindparams(
+                bindparam("sites", expanding=True)), {"sites": site_list}).scalar_one())
+            for table in ("location", "sample", "conflict")
+        ]  # fmt: skip
+        header = wire.SnapshotHeader(
+            cursor=upto, sites=site_list, locations=counts[0], samples=counts[1], conflicts=counts[2]
+        )
+        yield header.model_dump_json().encode() + b"\n"
+        stmt = text(f"SELECT {_LOCATION_COLUMNS} FROM location WHERE site IN :sites ORDER BY uuid").bindparams(
+            bindparam("sites", expanding=True)
+        )
+        for r in conn.execute(stmt, {"sites": site_list}):
+            values = list(r)
+            values[11] = bool(values[11])
+            yield json.dumps(["l", *values], separators=(",", ":")).encode() + b"\n"
+        stmt = text(f"SELECT {_SAMPLE_COLUMNS} FROM sample WHERE site IN :sites ORDER BY uuid").bindparams(
+            bindparam("sites", expanding=True)
+        )
+        result = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt, {"sites": site_list})
+        buffer: list[bytes] = []
+        for r in result:
+            values = list(r)
+            attributes = values[13]
+            values[13] = json.loads(attributes) if attributes and attributes != "{}" else {}
+            buffer.append(json.dumps(["s", *values], separators=(",", ":")).encode())
+            if len(buffer) >= 2000:
+                yield b"\n".join(buffer) + b"\n"
+                buffer.clear()
+        if buffer:
+            yield b"\n".join(buffer) + b"\n"
+        for c in session.scalars(select(Conflict).where(Conflict.site.in_(site_list)).order_by(Conflict.id)):
+            yield json.dumps(["c", conflict_state(c)], separators=(",", ":")).encode() + b"\n"
+        yield b'{"end":true}\n'
