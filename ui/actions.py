@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus_box", N_("Go to &box map"), ("Alt+2",), "view"),
     Command("focus_search", N_("&Search samples"), ("Ctrl+F", "Alt+3"), "view"),
     Command("focus_detail", N_("Go to sample &details"), ("Alt+4",), "view"),
+    Command("import_csv", N_("&Import samples from CSV…"), ("Ctrl+Shift+I",), "file"),
+    Command("export", N_("E&xport samples…"), ("Ctrl+Shift+E",), "file"),
     Command("preferences", N_("&Preferences…"), ("Ctrl+,",), "file"),
     Command("quit", N_("&Quit"), ("Ctrl+Q",), "file"),
 )

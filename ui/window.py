@@ -36,6 +36,7 @@ from ui.scanpanel import ScanPanel
 from ui.settings import SettingsStore
 from ui.statusbar import StatusBarPanel
 from ui.tasks import TaskRunner, TaskState
+from ui.transfer import start_export, start_import
 from ui.treepanel import StorageTreePanel
 
 Placements = list[tuple[str, str, str | None]]
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         a.connect("undo", self.bench.undo_last)
         a.connect("register", self.open_register)
         a.connect("register_many", self.open_register_many)
+        a.connect("import_csv", lambda: start_import(self.services, self.tasks, self))
+        a.connect("export", lambda: start_export(self.services, self.tasks, self))
         for key, dialog in (
             ("check_out", CheckOutDialog),
             ("check_in", CheckInDialog),
