@@ -40,6 +40,7 @@ from tracseq_desktop.services.readings import Series
 from tracseq_desktop.services.records import get_sample
 from tracseq_desktop.services.unit_links import UnitLinkService, UnitLinkView, get_unit, settings_of
 from tracseq_desktop.store.models import AlarmRecord, Location
+from tracseq_desktop.store.readings import ReadingColumns
 
 if TYPE_CHECKING:
     from tracseq_desktop.services.facade import Services
@@ -52,6 +53,7 @@ __all__ = [
     "ExposureView",
     "MonitoringChange",
     "MonitoringService",
+    "ReadingColumns",
     "Series",
     "UnitLinkView",
     "monitoring_for",
@@ -268,6 +270,13 @@ class MonitoringService:
         with self._db.reading() as session:
             location = get_unit(session, unit)
             return reading_store.raw_readings(session, location.id, location.label, since, end)
+
+    def reading_columns(self, unit: str, since: datetime, until: datetime | None = None) -> ReadingColumns:
+        """Every stored reading of ``unit`` in the period, column by column: for a day chart or table."""
+        end = until or self._runner.clock()
+        with self._db.reading() as session:
+            location = get_unit(session, unit)
+            return reading_store.reading_columns(session, location.id, location.label, since, end)
 
     def latest(self, unit: str) -> Reading | None:
         with self._db.reading() as session:

@@ -211,6 +211,13 @@ def raw_readings(session: Session, unit_id: int, label: str, since: datetime, un
     return out
 
 
+def reading_columns(
+    session: Session, unit_id: int, label: str, since: datetime, until: datetime
+) -> packing.ReadingColumns:
+    """The same readings as ``raw_readings``, column by column (several times faster for a day)."""
+    return packing.columns_of(label, _blocks(session, unit_id, since, until), since.timestamp(), until.timestamp())
+
+
 def latest_reading(session: Session, unit_id: int, label: str) -> Reading | None:
     row = (
         session.connection()

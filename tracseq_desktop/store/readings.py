@@ -307,6 +307,84 @@ def series_of(hour: int, blob: bytes) -> list[tuple[float, float | None, float |
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingColumns:
+    """Readings column by column: cheap to build for a day (8,640 rows) and what chart and table models want.
+
+    ``at_s`` are epoch seconds (UTC); ``probes[i]`` is probe i's column; flags are
+    ``None`` where the device has no such value.
+    """
+
+    unit: str
+    at_s: tuple[float, ...]
+    temperature: tuple[float | None, ...]  #: the first working probe
+    probes: tuple[tuple[float | None, ...], ...]
+    setpoint: tuple[float | None, ...]
+    door_open: tuple[bool | None, ...]
+    compressor_on: tuple[bool | None, ...]
+    power_failure: tuple[bool | None, ...]
+    ln2_level_mm: tuple[float | None, ...]
+
+    def __len__(self) -> int:
+        return len(self.at_s)
+
+
+def columns_of(unit: str, blocks: Iterable[tuple[int, bytes]], since: float, until: float) -> ReadingColumns:
+    """The records of ``blocks`` (hour, blob) with ``since <= time <= until`` as columns.
+
+    Works block by block on whole columns (``zip(*records)``): a day takes a few milliseconds.
+    """
+    decoded = [(hour, decode(blob)) for hour, blob in blocks]
+    nprobes = max((block.layout.nprobes for _hour, block in decoded), default=0)
+    at_s: list[float] = []
+    probes: list[list[float | None]] = [[] for _ in range(nprobes)]
+    setpoint: list[float | None] = []
+    level: list[float | None] = []
+    flags: list[int] = []
+    for hour, block in decoded:
+        start = hour * HOUR_S
+        records = [r for r in block.records if since <= start + r[0] / 10 <= until]
+        if not records:
+            continue
+        count = len(records)
+        columns = list(zip(*records, strict=True))
+        at_s.extend(start + offset / 10 for offset in columns[0])
+        flags.extend(columns[1])
+        layout = block.layout
+        position = 2
+        for index in range(nprobes):
+            if index < layout.nprobes and layout.probe_mask >> index & 1:
+                probes[index].extend(map(_signed, columns[position]))
+                position += 1
+            else:
+                probes[index].extend([None] * count)
+        if layout.setpoint:
+            setpoint.extend(map(_signed, columns[position]))
+            position += 1
+        else:
+            setpoint.extend([None] * count)
+        if layout.level:
+            level.extend(None if w == MISSING_LEVEL else w / 10 for w in columns[position])
+        else:
+            level.extend([None] * count)
+    first = tuple(probes[0]) if probes else (None,) * len(at_s)
+    if probes and None in first:
+        temperature = tuple(next((v for v in values if v is not None), None) for values in zip(*probes, strict=True))
+    else:
+        temperature = first
+    return ReadingColumns(
+        unit=unit,
+        at_s=tuple(at_s),
+        temperature=temperature,
+        probes=tuple(tuple(column) for column in probes),
+        setpoint=tuple(setpoint),
+        door_open=tuple(_FROM_TRI[f & 3] for f in flags),
+        compressor_on=tuple(_FROM_TRI[f >> 2 & 3] for f in flags),
+        power_failure=tuple(_FROM_TRI[f >> 6 & 3] for f in flags),
+        ln2_level_mm=tuple(level),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """Min/sum/max of temperature and level over some readings: one rollup bucket."""
 

@@ -101,6 +101,13 @@ def test_a_day_of_readings_comes_back_exactly(services: Services, monitoring: Mo
         assert stored.setpoint == -80.0 and stored.compressor_on is True and stored.defrost is None
         assert stored.door_open == mine.door_open
         assert abs((stored.taken_at - mine.taken_at).total_seconds()) <= 0.05
+    columns = monitoring.reading_columns("FRZ-80", T0, T0 + timedelta(days=1))
+    assert len(columns) == 8640
+    assert columns.probes[0] == tuple(r.probes[0] for r in written) == columns.temperature
+    assert columns.probes[1] == tuple(r.probes[1] for r in written)
+    assert columns.probes[2] == (None,) * 8640 and columns.setpoint == (-80.0,) * 8640
+    assert columns.door_open == tuple(r.door_open for r in written)
+    assert columns.at_s == tuple(r.taken_at.timestamp() for r in back)
     noon = monitoring.raw_readings("FRZ-80", T0 + timedelta(hours=12), T0 + timedelta(hours=13))
     assert len(noon) == 360 and all(T0 + timedelta(hours=12) <= r.taken_at for r in noon)
     latest = monitoring.latest("FRZ-80")

@@ -131,3 +131,8 @@ def test_a_block_grows_its_layout_when_a_probe_appears() -> None:
     sealed = packing.seal(blob)
     assert packing.readings_of("U", hour, sealed) == back
     assert math.isclose(packing.series_of(hour, sealed)[3][1] or 0.0, -78.0)
+    columns = packing.columns_of("U", [(hour, sealed)], 0.0, 1e12)
+    assert columns.temperature == (-80.0, -80.5, -80.1, -78.0)  # the first working probe
+    assert columns.probes == tuple(zip(*(r.probes for r in back), strict=True))
+    assert columns.ln2_level_mm == (None, None, None, 120.4)
+    assert columns.at_s == tuple(r.taken_at.timestamp() for r in back)
