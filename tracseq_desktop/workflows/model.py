@@ -198,6 +198,8 @@ class Step:
     def __post_init__(self) -> None:
         if not isinstance(self.params, MappingProxyType):
             object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "x", float(self.x))
+        object.__setattr__(self, "y", float(self.y))
 
     def param(self, name: str, default: Any = None) -> Any:
         value = self.params.get(name)

@@ -66,7 +66,7 @@ def to_dict(workflow: Workflow) -> dict[str, Any]:
 
 
 def _number(value: float) -> float | int:
-    rounded = round(value, 1)
+    rounded = round(float(value), 1)
     return int(rounded) if rounded.is_integer() else rounded
 
 
