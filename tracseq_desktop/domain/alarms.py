@@ -268,6 +268,13 @@ class UnitAlarmEngine:
         events.extend(self.tick(at))
         return events
 
+    def due(self, now: datetime) -> bool:
+        """Whether :meth:`tick` at ``now`` would re-announce something."""
+        return any(
+            not alarm.acknowledged and (now - alarm.announced_at).total_seconds() >= self.settings.reannounce_s
+            for alarm in self.active.values()
+        )
+
     def tick(self, now: datetime) -> list[AlarmEvent]:
         """Re-announcements due at ``now`` (call it on every input and from a timer)."""
         events = []

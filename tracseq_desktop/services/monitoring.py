@@ -174,7 +174,8 @@ class MonitoringService:
         when = now or self._runner.clock()
         events: list[AlarmEvent] = []
         with self._lock:
-            for label in list(self._engines):
+            # Only units with something due open a write transaction (which also picks up acknowledgements).
+            for label in [label for label, engine in self._engines.items() if engine.due(when)]:
                 events.extend(self._write(label, lambda session, unit_id, engine: engine.tick(when)))
         if events:
             self._notify(MonitoringChange(frozenset(e.unit for e in events), alarms=True, events=tuple(events)))

@@ -188,6 +188,7 @@ def test_acknowledging_from_another_process_stops_the_re_announcing(services: Se
     monitoring_for(other).acknowledge(raised.alarm_id or 0, "seen")
     other.close()
     assert monitoring.record_reading(ult(T0 + timedelta(minutes=45), -50.0)) == []
+    assert monitoring.tick(T0 + timedelta(hours=2)) == []
 
 
 def test_communication_loss_is_stored_as_an_alarm(monitoring: MonitoringService) -> None:
@@ -197,6 +198,10 @@ def test_communication_loss_is_stored_as_an_alarm(monitoring: MonitoringService)
         events += monitoring.record_poll_failure("FRZ-80", "No answer", T0 + timedelta(seconds=10 * i))
     assert [(e.type, e.kind) for e in events] == [(AlarmEventType.RAISED, "communication")]
     assert [a.kind for a in monitoring.alarms()] == ["communication"]
+    # Without readings or polls, the timer re-announces it and the record keeps the time.
+    [announce] = monitoring.tick(T0 + timedelta(minutes=20))
+    assert (announce.type, announce.alarm_id) == (AlarmEventType.ANNOUNCE, events[0].alarm_id)
+    assert monitoring.alarms()[0].announced_at == T0 + timedelta(minutes=20)
     back = monitoring.record_reading(ult(T0 + timedelta(seconds=60), -80.0))
     assert [(e.type, e.kind) for e in back] == [(AlarmEventType.CLEARED, "communication")]
 

@@ -114,6 +114,8 @@ def test_active_alarms_re_announce_until_acknowledged() -> None:
     assert kinds(events) == [(ANNOUNCE, HIGH)]
     assert events[0].peak == -60.0
     assert feed(eng, [(1000, -60.0)]) == []
+    assert not eng.due(T0 + timedelta(seconds=1799))
+    assert eng.due(T0 + timedelta(seconds=1800))
     assert kinds(eng.tick(T0 + timedelta(seconds=1800))) == [(ANNOUNCE, HIGH)]
     eng.acknowledge(HIGH)
     assert eng.tick(T0 + timedelta(seconds=5000)) == []
