@@ -19,6 +19,7 @@ from tracseq_desktop.cli import (
     commands_locations,
     commands_monitoring,
     commands_records,
+    commands_sync,
     commands_workflow,
 )
 from tracseq_desktop.cli.context import CliContext, CommandRegistry, UsageError
@@ -44,7 +45,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tracseq {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     registry = CommandRegistry(subparsers, common)
-    for module in (commands_inventory, commands_locations, commands_records, commands_monitoring, commands_workflow):
+    modules = (commands_inventory, commands_locations, commands_records, commands_monitoring, commands_workflow)
+    for module in (*modules, commands_sync):
         module.register(registry)
     if argv is None or _needs_plugins(argv, set(subparsers.choices)):
         from importlib.metadata import entry_points

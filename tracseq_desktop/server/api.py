@@ -129,6 +129,8 @@ def _tokens_for(
     now = state.clock()
     token, digest = new_refresh_token()
     with state.db.writing() as session:
+        ws = session.get(Workstation, workstation)
+        site = ws.site if ws is not None else ""
         session.add(
             RefreshToken(
                 token_hash=digest,
@@ -148,6 +150,7 @@ def _tokens_for(
         role=wire.Role(user.role),
         sites=sorted(user_sites(state.db, user.id)),
         workstation=workstation,
+        site=site,
     )
 
 

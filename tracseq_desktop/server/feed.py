@@ -103,11 +103,14 @@ def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
     if known is not None:
         if known.workstation_id != ws.id:
             return _result(m, Result(Outcome.REJECTED, _("This idempotency key belongs to another workstation.")))
-        outcome = Result(Outcome.DUPLICATE, known.reason, known.conflict_id)
         return wire.MutationResult(
-            key=m.key, seq=m.seq, outcome=outcome.outcome, reason=f"{known.outcome}: {known.reason or ''}".rstrip(": "),
+            key=m.key,
+            seq=m.seq,
+            outcome=Outcome.DUPLICATE,
+            reason=known.reason,
             conflict=known.conflict_id,
-        )  # fmt: skip
+            original=Outcome(known.outcome),
+        )
     if m.seq <= ws.last_seq:
         return _result(m, Result(Outcome.REJECTED, _("Sequence number {seq} was already used.").format(seq=m.seq)))
     if m.seq != ws.last_seq + 1:

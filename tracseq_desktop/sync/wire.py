@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracseq_desktop.sync.hlc import HLC_PATTERN
 
 API_PREFIX = "/v1"
-MAX_BATCH = 1000
+MAX_BATCH = 2000  #: an aliquot of 1000 tubes is 1001 intents of one operation, never split
 DEFAULT_BATCH = 500
 DEFAULT_PAGE = 1000
 MAX_PAGE = 5000
@@ -206,6 +206,8 @@ class SampleWithdrawArgs(Strict):
     uuid: Uuid
     amount_nl: Annotated[int, Field(ge=-(10**15), le=10**15)]
     reason: Annotated[str, Field(max_length=1000)] | None = None
+    #: a correction of the recorded volume: reaching zero does not mark the sample consumed
+    adjust: bool = False
 
 
 class SampleEditArgs(Strict):
@@ -286,6 +288,8 @@ class MutationResult(Strict):
     outcome: Outcome
     reason: str | None = None
     conflict: Uuid | None = None
+    #: for a duplicate: the outcome the intent got the first time
+    original: Outcome | None = None
 
 
 class PushResponse(Strict):
@@ -343,6 +347,8 @@ class TokenResponse(Strict):
     role: Role
     sites: list[str]
     workstation: Uuid
+    #: the site the workstation belongs to (samples registered without a place go there)
+    site: str
 
 
 class NewUser(Strict):

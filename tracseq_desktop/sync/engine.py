@@ -1,0 +1,324 @@
+"""Sync = push, then pull (or, the first time, a snapshot), until nothing is left.
+
+Push sends the oldest pending intents in batches (never splitting an operation) with
+the audit entries the server lacks, and records each final outcome in the same local
+transaction. A lost answer is harmless: the batch is sent again and the server answers
+"duplicate" with the first outcome. Pull applies a page and stores the cursor in one
+local transaction; a page touching an entity with unpushed intents stops the pull
+without moving the cursor, and the loop pushes first.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from tracseq_desktop.i18n import _
+from tracseq_desktop.services.locations import refresh_search_words
+from tracseq_desktop.store.database import Database
+from tracseq_desktop.store.models import Location, Sample, SyncConflict, SyncOutbox
+from tracseq_desktop.store.types import to_utc_text
+from tracseq_desktop.sync import wire
+from tracseq_desktop.sync.client import SyncClient
+from tracseq_desktop.sync.errors import Offline
+from tracseq_desktop.sync.hlc import HybridClock, Stamp
+from tracseq_desktop.sync.outbox import (
+    HLC_KEY,
+    PENDING,
+    append_intent,
+    location_args,
+    meta_get,
+    meta_set,
+    node_id,
+    register_args,
+)
+from tracseq_desktop.sync.replica import Blocked, Replica, unsynced
+
+CURSOR_KEY = "sync.cursor"
+AUDIT_KEY = "sync.audit_through"
+LAST_SYNC_KEY = "sync.last_sync"
+MAX_ROUNDS = 20
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    bootstrapped: bool = False
+    audit_sent: int = 0
+    rejections: list[tuple[int, str, str]] = field(default_factory=list)  #: (seq, kind, reason)
+
+
+def _now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
+
+
+class SyncEngine:
+    """One workstation's sync against one server. Not thread-safe: run one sync at a time."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: SyncClient,
+        *,
+        batch: int = wire.DEFAULT_BATCH,
+        page: int = wire.DEFAULT_PAGE,
+        retries: int = 2,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.batch = batch
+        self.page = page
+        self.retries = retries
+        self.now_ms = now_ms
+        #: called after a page is applied and before its cursor is stored (tests inject crashes here)
+        self.before_cursor_saved: Callable[[], None] | None = None
+
+    # -- the whole round ------------------------------------------------------------------
+    def sync(self) -> SyncReport:
+        report = SyncReport()
+        self.adopt_unsynced()
+        for _round in range(MAX_ROUNDS):
+            self.push_all(report)
+            with self.db.reading() as session:
+                cursor = meta_get(session, CURSOR_KEY)
+            if cursor is None:
+                if not self.bootstrap(report):
+                    continue
+            elif not self.pull_all(report):
+                continue
+            with self.db.writing() as session:
+                meta_set(session, LAST_SYNC_KEY, to_utc_text(datetime.now(UTC)))
+            return report
+        raise Offline(_("Sync did not settle: local changes keep arriving; try again."))
+
+    def adopt_unsynced(self) -> int:
+        """Queue rows that never went through the outbox (older databases, bulk imports) as creations."""
+        with self.db.writing() as session:
+            locations = unsynced(session, "location")
+            samples = unsynced(session, "sample")
+            if not locations and not samples:
+                return 0
+            now = datetime.now(UTC)
+            clock = self._clock(session)
+            operation = str(uuid.uuid4())
+            rows = sorted((session.get(Location, i) for i in locations), key=lambda r: _depth(session, r))
+            for loc in rows:
+                if loc is not None:
+                    self._queue(session, clock, operation, "location.create", location_args(session, loc), now)
+            for s in sorted((session.get(Sample, i) for i in samples), key=lambda r: _sample_depth(session, r)):
+                if s is not None:
+                    self._queue(session, clock, operation, "sample.register", register_args(session, s), now)
+            meta_set(session, HLC_KEY, str(clock.last))
+            return len(locations) + len(samples)
+
+    def _queue(
+        self, session: Session, clock: HybridClock, op: str, kind: str, args: dict[str, Any], now: datetime
+    ) -> None:
+        append_intent(
+            session, operation_id=op, kind=kind, args=args, expect={}, stamp=clock.tick(), at=now, actor="sync"
+        )
+
+    def _clock(self, session: Session) -> HybridClock:
+        stored = meta_get(session, HLC_KEY)
+        return HybridClock(node_id(session), self.now_ms, Stamp.parse(stored) if stored else None)
+
+    def _observe(self, session: Session, stamp: str) -> None:
+        clock = self._clock(session)
+        clock.observe(stamp)
+        meta_set(session, HLC_KEY, str(clock.last))
+
+    # -- push ---------------------------------------------------------------------------------
+    def _next_batch(self) -> tuple[list[wire.Mutation], list[wire.AuditRecord]]:
+        with self.db.reading() as session:
+            rows = list(
+                session.scalars(
+                    select(SyncOutbox).where(SyncOutbox.status == PENDING).order_by(SyncOutbox.seq).limit(self.batch)
+                )
+            )
+            if len(rows) == self.batch:  # never split an operation between two batches
+                rest = session.scalars(
+                    select(SyncOutbox)
+                    .where(SyncOutbox.status == PENDING, SyncOutbox.operation_id == rows[-1].operation_id)
+                    .where(SyncOutbox.seq > rows[-1].seq)
+                    .order_by(SyncOutbox.seq)
+                )
+                rows.extend(rest)
+            mutations = [
+                wire.Mutation(
+                    key=r.key, seq=r.seq, operation_id=r.operation_id, kind=wire.IntentKind(r.kind), args=r.args,
+                    expect=r.expect, hlc=r.hlc, at=to_utc_text(r.at), actor=r.actor[:100] or "unknown",
+                )
+                for r in rows
+            ]  # fmt: skip
+            through = int(meta_get(session, AUDIT_KEY) or 0)
+            entries = session.execute(
+                text(
+                    "SELECT id, at, actor, action, entity_type, entity_key, before, after, reason, operation_id, hash"
+                    " FROM audit_entry WHERE id > :after ORDER BY id LIMIT :n"
+                ),
+                {"after": through, "n": self.batch},
+            ).all()
+        audit = [
+            wire.AuditRecord(
+                local_id=e.id, at=e.at, actor=e.actor[:100] or "unknown", action=e.action, entity_type=e.entity_type,
+                entity_key=e.entity_key, before=_json(e.before), after=_json(e.after), reason=e.reason,
+                operation_id=e.operation_id, hash=e.hash,
+            )
+            for e in entries
+        ]  # fmt: skip
+        return mutations, audit
+
+    def push_all(self, report: SyncReport | None = None) -> SyncReport:
+        report = report or SyncReport()
+        while True:
+            mutations, audit = self._next_batch()
+            if not mutations and not audit:
+                return report
+            with self.db.reading() as session:
+                stamp = str(self._clock(session).tick())
+            answer = self._send(wire.PushRequest(mutations=mutations, audit=audit, hlc=stamp))
+            self._record(answer, report)
+            report.audit_sent += len(audit)
+            if len(mutations) < self.batch and len(audit) < self.batch:
+                return report
+
+    def _send(self, request: wire.PushRequest) -> wire.PushResponse:
+        for attempt in range(self.retries + 1):
+            try:
+                return self.client.push(request)
+            except Offline:
+                if attempt == self.retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(self, answer: wire.PushResponse, report: SyncReport) -> None:
+        with self.db.writing() as session:
+            for result in answer.results:
+                row = session.scalar(select(SyncOutbox).where(SyncOutbox.key == result.key))
+                if row is None or row.status != PENDING:
+                    continue
+                outcome = result.original if result.outcome is wire.Outcome.DUPLICATE else result.outcome
+                if result.outcome is wire.Outcome.DUPLICATE:
+                    report.duplicates += 1
+                row.status = (outcome or wire.Outcome.APPLIED).value
+                row.reason, row.conflict_id = result.reason, result.conflict
+                report.pushed += 1
+                if outcome is wire.Outcome.APPLIED:
+                    report.applied += 1
+                elif outcome is wire.Outcome.CONFLICT:
+                    report.conflicts += 1
+                elif outcome is wire.Outcome.REJECTED:
+                    report.rejected += 1
+                    report.rejections.append((row.seq, row.kind, result.reason or ""))
+            current = int(meta_get(session, AUDIT_KEY) or 0)
+            meta_set(session, AUDIT_KEY, str(max(current, answer.audit_through)))
+            self._observe(session, answer.hlc)
+
+    # -- pull ---------------------------------------------------------------------------------
+    def _pending(self, session: Session) -> set[str]:
+        keys: set[str] = set()
+        for entities in session.scalars(select(SyncOutbox.entities).where(SyncOutbox.status == PENDING)):
+            keys.update(entities)
+        return keys
+
+    def pull_all(self, report: SyncReport | None = None) -> bool:
+        """Pull to the end of the feed; False if stopped because local changes must be pushed first."""
+        report = report or SyncReport()
+        while True:
+            with self.db.reading() as session:
+                cursor = int(meta_get(session, CURSOR_KEY) or 0)
+            page = self.client.pull(cursor, self.page)
+            try:
+                with self.db.writing() as session:
+                    replica = Replica(session, self._pending(session))
+                    if replica.pending & {c.key for c in page.changes}:
+                        raise Blocked("pending")
+                    for change in page.changes:
+                        replica.apply(change)
+                    self._refresh_words(session, replica)
+                    if self.before_cursor_saved is not None:
+                        self.before_cursor_saved()
+                    meta_set(session, CURSOR_KEY, str(page.cursor))
+                    self._observe(session, page.hlc)
+            except Blocked:
+                return False
+            report.pulled += len(page.changes)
+            if page.changes:
+                self.db.notify_all()
+            if not page.more:
+                return True
+
+    def _refresh_words(self, session: Session, replica: Replica) -> None:
+        for row_id in sorted(replica.renamed):
+            loc = session.get(Location, row_id)
+            if loc is not None:
+                refresh_search_words(session, loc)
+
+    # -- snapshot -----------------------------------------------------------------------------
+    def bootstrap(self, report: SyncReport | None = None) -> bool:
+        """Start from the server's snapshot; False if local changes must be pushed first."""
+        report = report or SyncReport()
+        lines = self.client.snapshot()
+        header = wire.SnapshotHeader.model_validate(next(lines))
+        try:
+            with self.db.writing() as session:
+                if self._pending(session):
+                    raise Blocked("pending")
+                count = apply_snapshot(session, lines)
+                if self.before_cursor_saved is not None:
+                    self.before_cursor_saved()
+                meta_set(session, CURSOR_KEY, str(header.cursor))
+        except Blocked:
+            return False
+        report.bootstrapped = True
+        report.pulled += count
+        self.db.notify_all()
+        return True
+
+
+def apply_snapshot(session: Session, lines: Iterator[Any]) -> int:
+    """Make the replica equal to the snapshot: upsert everything in it, drop synced rows not in it."""
+    from tracseq_desktop.sync.snapshot import SnapshotLoader
+
+    return SnapshotLoader(session).load(lines)
+
+
+def _json(value: str | None) -> dict[str, Any] | None:
+    return None if value is None else dict(json.loads(value))
+
+
+def _depth(session: Session, loc: Location | None) -> int:
+    depth = 0
+    while loc is not None and loc.parent_id is not None and depth < 16:
+        loc = session.get(Location, loc.parent_id)
+        depth += 1
+    return depth
+
+
+def _sample_depth(session: Session, s: Sample | None) -> int:
+    depth = 0
+    while s is not None and s.parent_id is not None and depth < 64:
+        s = session.get(Sample, s.parent_id)
+        depth += 1
+    return depth
+
+
+def pending_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(SyncOutbox).where(SyncOutbox.status == PENDING)) or 0)
+
+
+def open_conflict_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(SyncConflict).where(SyncConflict.status == "open")) or 0)
