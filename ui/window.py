@@ -19,6 +19,7 @@ from ui.actions import ActionSet
 from ui.bench import BenchController, ScanMode
 from ui.boxpanel import BoxMapPanel
 from ui.bridge import ChangeBridge
+from ui.camera.dock import install_camera
 from ui.detailpanel import DetailPanel
 from ui.language import LanguageManager
 from ui.preferences import PreferencesDialog
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._layout()
         self.actions_ = ActionSet(self)
+        self.camera = install_camera(self)
         self._dialog: QDialog | None = None
         self._closed = False
         self._fill_timer = QTimer(self)
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.camera.shutdown()
         self.bridge.detach()
         self.language.detach()
         self.tasks.shutdown()
