@@ -33,6 +33,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("discard", N_("&Discard…"), ("Ctrl+Shift+D",), "sample"),
     Command("aliquot", N_("&Aliquot…"), ("Ctrl+Shift+A",), "sample"),
     Command("edit", N_("&Edit…"), ("Ctrl+E",), "sample"),
+    Command("workflow_runner", N_("&Run a workflow…"), ("Ctrl+R",), "workflows"),
+    Command("workflow_resume", N_("Re&sume a workflow run…"), ("Ctrl+Shift+R",), "workflows"),
+    Command("workflow_designer", N_("Workflow &designer…"), ("Ctrl+Shift+W",), "workflows"),
     Command("focus_tree", N_("Go to &storage tree"), ("Alt+1",), "view"),
     Command("focus_box", N_("Go to &box map"), ("Alt+2",), "view"),
     Command("focus_search", N_("&Search samples"), ("Ctrl+F", "Alt+3"), "view"),
@@ -43,7 +46,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("preferences", N_("&Preferences…"), ("Ctrl+,",), "file"),
     Command("quit", N_("&Quit"), ("Ctrl+Q",), "file"),
 )
-MENUS = (("file", N_("&File")), ("bench", N_("&Bench")), ("sample", N_("S&ample")), ("view", N_("&View")))
+MENUS = (
+    ("file", N_("&File")),
+    ("bench", N_("&Bench")),
+    ("sample", N_("S&ample")),
+    ("workflows", N_("&Workflows")),
+    ("view", N_("&View")),
+)
 
 
 class ActionSet:

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.camera = install_camera(self)
         self._dialog: QDialog | None = None
         self._closed = False
+        self._workflow_windows: list[QWidget] = []
         self._fill_timer = QTimer(self)
         self._fill_timer.setSingleShot(True)
         self._fill_timer.setInterval(300)
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
         a.connect("focus_search", self.table.search_field.setFocus)
         a.connect("focus_detail", self.detail.tabs.setFocus)
         a.connect("preferences", self.open_preferences)
+        a.connect("workflow_runner", self.open_workflow_runner)
+        a.connect("workflow_resume", self.open_workflow_runner)
+        a.connect("workflow_designer", self.open_workflow_designer)
         a.connect("quit", self.close)
         self.bench.sample_found.connect(self.show_sample)
         self.bench.box_opened.connect(self._on_bench_box_opened)
@@ -353,6 +357,22 @@ class MainWindow(QMainWindow):
         self.table.run_search()
         self.focus_scan()
 
+    def open_workflow_runner(self) -> None:
+        """The bench runner, with the selected sample ready to start a run on."""
+        from ui.workflows import open_runner
+        from ui.workflows.runner import RunnerWindow
+
+        sample = self.current_sample()
+        window = open_runner(self, self.services)
+        if sample is not None and isinstance(window, RunnerWindow):
+            window.samples_field.setText(sample.barcode)
+        self._workflow_windows.append(window)
+
+    def open_workflow_designer(self) -> None:
+        from ui.workflows import open_designer
+
+        self._workflow_windows.append(open_designer(self, self.services))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -361,6 +381,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        for window in self._workflow_windows:
+            window.close()
         self.camera.shutdown()
         self.bridge.detach()
         self.language.detach()
