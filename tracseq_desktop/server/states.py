@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracseq_desktop.server.models import Conflict, Location, Sample
 from tracseq_desktop.store.types import to_utc_text
+from tracseq_desktop.sync import wire
 
 
 def _t(value: Any) -> str | None:
@@ -73,3 +78,17 @@ def conflict_state(c: Conflict) -> dict[str, Any]:
         "resolved_reason": c.resolved_reason,
         "resolved_at": _t(c.resolved_at),
     }
+
+
+def site_states(session: Session, sites: Iterable[str]) -> tuple[list[wire.LocationState], list[wire.SampleState]]:
+    """Every location and sample of ``sites`` as wire states (for checksums against replicas)."""
+    chosen = sorted(set(sites))
+    locations = [
+        wire.LocationState.model_validate(location_state(loc))
+        for loc in session.scalars(select(Location).where(Location.site.in_(chosen)))
+    ]
+    samples = [
+        wire.SampleState.model_validate(sample_state(s))
+        for s in session.scalars(select(Sample).where(Sample.site.in_(chosen)))
+    ]
+    return locations, samples
