@@ -362,11 +362,15 @@ def _run(share: np.ndarray, threshold: float) -> slice:
     return best
 
 
-def _margin(image: Image, lattice: _Lattice, outward: np.ndarray, along: np.ndarray, base: np.ndarray) -> float | None:
-    """Distance in pitches from the outer line of wells to where the rack's web ends (None: not seen).
+def _margin(
+    image: Image, lattice: _Lattice, outward: np.ndarray, along: np.ndarray, base: np.ndarray
+) -> tuple[float, bool] | None:
+    """Distance in pitches from the outer line of wells to where the rack's web ends, and whether
+    the end was seen (False: the web runs to the frame's edge, so the distance is a lower bound).
 
     The web is sampled on lines parallel to the outer line of wells, from just past its
-    rims outward; the rack's edge is the first strong step of the median brightness.
+    rims outward. The rack's edge is the first sharp step of the brightness, each line
+    taken relative to its own web so that glare (a slow ramp) does not count.
     """
     steps = np.arange(0.55, 4.0, 0.05)
     offsets = np.linspace(0.0, 1.0, 24)
@@ -374,25 +378,30 @@ def _margin(image: Image, lattice: _Lattice, outward: np.ndarray, along: np.ndar
     points = lattice.predict(grid.reshape(-1, 2)).reshape(len(steps), len(offsets), 2)
     h, w = image.shape
     inside = (points[..., 0] >= 0) & (points[..., 0] < w - 1) & (points[..., 1] >= 0) & (points[..., 1] < h - 1)
+    seen = inside.mean(axis=1) >= 0.8
+    last = int(np.argmin(seen)) if not seen.all() else len(steps)
+    if last < 6:
+        return None
     values = cv2.remap(
         image, points[..., 0].astype(np.float32), points[..., 1].astype(np.float32), cv2.INTER_LINEAR
     ).astype(np.float64)
     values[~inside] = np.nan
-    seen = inside.mean(axis=1) >= 0.8
-    if not seen[:4].all():
-        return None
-    last = int(np.argmin(seen)) if not seen.all() else len(steps)
-    profile = np.nanmedian(values[:last], axis=1)
-    web = float(np.median(profile[:4]))
-    spread = float(np.percentile(np.abs(values[:4] - web), 75)) + 2.0
-    departed = np.nonzero(np.abs(profile - web) > max(10.0, 3 * spread))[0]
-    if departed.size == 0:
-        return None
-    return float(steps[int(departed[0])])
+    values = values[:last] - np.nanmedian(values[:4], axis=0)[None, :]
+    differences = values[2:] - values[:-2]  # over a tenth of a pitch: a sharp edge, not a ramp
+    noise = float(np.nanmedian(np.abs(differences[:3]))) + 0.5
+    profile = np.nanmedian(differences, axis=1)
+    edge = np.nonzero(np.abs(profile) > max(6.0, 4.0 * noise))[0]
+    if edge.size:
+        return float(steps[int(edge[0]) + 1]), True
+    return (float(steps[last - 1]), False) if last < len(steps) else None
 
 
 def _room(image: Image, lattice: _Lattice, rows: tuple[int, int], cols: tuple[int, int]) -> dict[str, int]:
-    """Lines of wells the rack's outline could still hold past each side of the wells seen."""
+    """Lines of wells the rack's outline could still hold past each side of the wells seen.
+
+    A side's margin is compared with the opposite one, or, where that edge is out of
+    view, with the narrowest margin across (racks have roughly even margins).
+    """
     (j0, j1), (i0, i1) = rows, cols
     corner = np.array([i0, j0], np.float64)
     width, height = float(i1 - i0), float(j1 - j0)
@@ -402,15 +411,25 @@ def _room(image: Image, lattice: _Lattice, rows: tuple[int, int], cols: tuple[in
         "top": _margin(image, lattice, np.array([0, -1.0]), np.array([width, 0]), corner),
         "bottom": _margin(image, lattice, np.array([0, 1.0]), np.array([width, 0]), corner + np.array([0.0, height])),
     }
+    opposite = {"left": "right", "right": "left", "top": "bottom", "bottom": "top"}
+    across = {
+        "left": ("top", "bottom"),
+        "right": ("top", "bottom"),
+        "top": ("left", "right"),
+        "bottom": ("left", "right"),
+    }
+    exact = {side: m[0] for side, m in margins.items() if m is not None and m[1]}
     room = dict.fromkeys(margins, 0)
-    for near, far in (("left", "right"), ("top", "bottom")):
-        a, b = margins[near], margins[far]
-        if a is None or b is None:
+    for side, seen in margins.items():
+        if seen is None:
             continue
-        if b - a >= _ROOM:
-            room[far] = round(b - a)
-        elif a - b >= _ROOM:
-            room[near] = round(a - b)
+        margin = seen[0]  # exact, or a lower bound where the web runs out of the frame
+        reference = exact.get(opposite[side])
+        if reference is None:
+            known = [exact[a] for a in across[side] if a in exact]
+            reference = min(known) if known else None
+        if reference is not None and margin - reference >= _ROOM:
+            room[side] = round(margin - reference)
     return room
 
 
