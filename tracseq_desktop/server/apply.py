@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracseq_desktop.domain.enums import ALLOWED_PARENTS, LocationKind, UnitType
 from tracseq_desktop.domain.geometry import position_label
+from tracseq_desktop.domain.quantities import format_volume
 from tracseq_desktop.i18n import _
 from tracseq_desktop.server.models import Conflict, FieldHistory, Location, Sample, UserAccount, Workstation
 from tracseq_desktop.sync import wire
@@ -511,12 +512,12 @@ def sample_withdraw(ctx: PushContext, m: wire.Mutation, a: wire.SampleWithdrawAr
         held = 0
     left = held - a.amount_nl
     if left < 0:
-        summary = _("{requested} nL were withdrawn from {barcode}, but the server holds only {available} nL.").format(
-            requested=a.amount_nl, barcode=s.barcode, available=held
+        summary = _("{requested} were withdrawn from {barcode}, but the server holds only {available}.").format(
+            requested=format_volume(a.amount_nl), barcode=s.barcode, available=format_volume(held)
         )
         options = [
             ("withdraw_all", _("Record {barcode} as used up").format(barcode=s.barcode)),
-            ("drop", _("Drop this withdrawal; keep {available} nL").format(available=held)),
+            ("drop", _("Drop this withdrawal; keep {available}").format(available=format_volume(held))),
         ]
         subject = {"sample": s.uuid, "barcode": s.barcode, "requested": a.amount_nl, "available": held}
         return _conflict(ctx, ConflictKind.OVER_WITHDRAWAL, s.site, summary, subject, options, m.key)
@@ -528,33 +529,35 @@ def sample_withdraw(ctx: PushContext, m: wire.Mutation, a: wire.SampleWithdrawAr
     return APPLIED
 
 
+_TEXT_LIMITS = {"project": 100, "owner": 100, "concentration_unit": 16, "sample_type": 64}
+
+
+def _checked(name: str, value: Any) -> Any:
+    """The field's value, or ``ValueError``; the client sends wire values (UTC text for times)."""
+    if name in _TEXT_LIMITS:
+        if value is None and name != "sample_type":
+            return None
+        if not isinstance(value, str) or not value or len(value) > _TEXT_LIMITS[name]:
+            raise ValueError(name)
+        return value
+    if name in ("collected_at", "expires_at"):
+        return None if value is None else parse_time(str(value))
+    if value is None and name in ("concentration", "volume_nl"):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(name)
+    if name == "concentration":
+        return float(value)
+    if not isinstance(value, int) or not 0 <= value <= 10**15:
+        raise ValueError(name)
+    return value
+
+
 def _edit_value(name: str, value: Any) -> Any:
-    """Check one edited field's type; the client sends wire values (UTC text for times)."""
     try:
-        if name in ("project", "owner", "concentration_unit", "sample_type"):
-            limit = {"project": 100, "owner": 100, "concentration_unit": 16, "sample_type": 64}[name]
-            if value is None and name != "sample_type":
-                return None
-            if not isinstance(value, str) or not value or len(value) > limit:
-                raise ValueError
-            return value
-        if name in ("collected_at", "expires_at"):
-            return None if value is None else parse_time(str(value))
-        if name == "concentration":
-            if value is None:
-                return None
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError
-            return float(value)
-        if name in ("freeze_thaw_count", "volume_nl"):
-            if value is None and name == "volume_nl":
-                return None
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**15:
-                raise ValueError
-            return value
+        return _checked(name, value)
     except ValueError:
-        pass
-    raise Rejected(_("{value!r} is not a valid {field}.").format(value=value, field=name))
+        raise Rejected(_("{value!r} is not a valid {field}.").format(value=value, field=name)) from None
 
 
 def sample_edit(ctx: PushContext, m: wire.Mutation, a: wire.SampleEditArgs) -> Result:
@@ -568,21 +571,9 @@ def sample_edit(ctx: PushContext, m: wire.Mutation, a: wire.SampleEditArgs) -> R
     changed, lost = False, []
     for name, raw in a.fields.items():
         if name == "attributes":
-            if not isinstance(raw, dict) or len(raw) > 100:
-                raise Rejected(_("Attributes must be a set of named values."))
-            merged = dict(s.attributes or {})
-            for attr, value in raw.items():
-                slot = f"attributes.{attr}"
-                if m.hlc > clocks.get(slot, ""):
-                    if merged.get(attr) != value:
-                        _history(ctx, "sample", s, slot, value, merged.get(attr), m.key)
-                        merged[attr] = value
-                        changed = True
-                    clocks[slot] = m.hlc
-                elif merged.get(attr) != value:
-                    _history(ctx, "sample", s, slot, merged.get(attr), value, m.key)
-                    lost.append(slot)
-            s.attributes = merged
+            merged, lost_keys = _merge_attributes(ctx, s, clocks, raw, m)
+            changed = changed or merged
+            lost.extend(lost_keys)
             continue
         value = _edit_value(name, raw)
         current = getattr(s, name)
@@ -601,6 +592,29 @@ def sample_edit(ctx: PushContext, m: wire.Mutation, a: wire.SampleEditArgs) -> R
     if lost:
         return Result(Outcome.APPLIED, _("A later edit kept: {fields}.").format(fields=", ".join(lost)))
     return APPLIED
+
+
+def _merge_attributes(
+    ctx: PushContext, s: Sample, clocks: dict[str, str], raw: Any, m: wire.Mutation
+) -> tuple[bool, list[str]]:
+    """Attributes merge key by key, each with its own clock stamp."""
+    if not isinstance(raw, dict) or len(raw) > 100:
+        raise Rejected(_("Attributes must be a set of named values."))
+    merged = dict(s.attributes or {})
+    changed, lost = False, []
+    for attr, value in raw.items():
+        slot = f"attributes.{attr}"
+        if m.hlc > clocks.get(slot, ""):
+            if merged.get(attr) != value:
+                _history(ctx, "sample", s, slot, value, merged.get(attr), m.key)
+                merged[attr] = value
+                changed = True
+            clocks[slot] = m.hlc
+        elif merged.get(attr) != value:
+            _history(ctx, "sample", s, slot, merged.get(attr), value, m.key)
+            lost.append(slot)
+    s.attributes = merged
+    return changed, lost
 
 
 def _plain(value: Any) -> Any:
@@ -625,9 +639,20 @@ def conflict_resolve(ctx: PushContext, m: wire.Mutation, a: wire.ConflictResolve
         )
     if a.option not in {o["id"] for o in c.options}:
         raise Rejected(_("{option!r} is not one of this conflict's options.").format(option=a.option))
+    _carry_out(ctx, c, a.option, parse_time(m.at) or ctx.now)
+    c.status = "resolved"
+    c.resolved_option = a.option
+    c.resolved_by = ctx.user.name
+    c.resolved_reason = a.reason
+    c.resolved_at = parse_time(m.at) or ctx.now
+    ctx.session.flush()
+    return APPLIED
+
+
+def _carry_out(ctx: PushContext, c: Conflict, option: str, at: datetime) -> None:
+    """What the chosen option does to the entities (options that keep things as they are do nothing)."""
     subject = c.subject
-    at = parse_time(m.at) or ctx.now
-    if c.kind == ConflictKind.SLOT_COLLISION and a.option == "keep_second":
+    if c.kind == ConflictKind.SLOT_COLLISION and option == "keep_second":
         second = _need_sample(ctx, subject["second"])
         ctx.touch("sample", second.uuid)
         if second.status in FINAL:
@@ -640,10 +665,10 @@ def conflict_resolve(ctx: PushContext, m: wire.Mutation, a: wire.ConflictResolve
             _bump(ctx, occupant, at)
         _set_place(ctx, second, box.uuid, subject["row"], subject["col"])
         _bump(ctx, second, at)
-    elif c.kind == ConflictKind.DISCARD_VERSUS_MOVE and a.option in ("restore_and_move", "discard"):
+    elif c.kind == ConflictKind.DISCARD_VERSUS_MOVE and option in ("restore_and_move", "discard"):
         s = _need_sample(ctx, subject["sample"])
         ctx.touch("sample", s.uuid)
-        if a.option == "discard":
+        if option == "discard":
             if s.status != "discarded":
                 s.status = "discarded"
                 _set_place(ctx, s, None, None, None)
@@ -655,7 +680,7 @@ def conflict_resolve(ctx: PushContext, m: wire.Mutation, a: wire.ConflictResolve
             if _slot_free(ctx, s, box, subject["row"], subject["col"]):
                 _set_place(ctx, s, box.uuid, subject["row"], subject["col"])
             _bump(ctx, s, at)
-    elif c.kind == ConflictKind.OVER_WITHDRAWAL and a.option == "withdraw_all":
+    elif c.kind == ConflictKind.OVER_WITHDRAWAL and option == "withdraw_all":
         s = _need_sample(ctx, subject["sample"])
         ctx.touch("sample", s.uuid)
         if s.status != "discarded":
@@ -663,13 +688,6 @@ def conflict_resolve(ctx: PushContext, m: wire.Mutation, a: wire.ConflictResolve
             s.status = "consumed"
             _set_place(ctx, s, None, None, None)
             _bump(ctx, s, at)
-    c.status = "resolved"
-    c.resolved_option = a.option
-    c.resolved_by = ctx.user.name
-    c.resolved_reason = a.reason
-    c.resolved_at = at
-    ctx.session.flush()
-    return APPLIED
 
 
 HANDLERS: dict[IntentKind, Any] = {

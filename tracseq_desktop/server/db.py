@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text, update
+from sqlalchemy import Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,7 +145,7 @@ def _seed(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7206551)"))
         if conn.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).first() is None:
-            conn.execute(Counter.__table__.insert().values(name=CHANGE_COUNTER, value=0))
+            conn.execute(insert(Counter).values(name=CHANGE_COUNTER, value=0))
         if conn.execute(select(ServerKey.id).where(ServerKey.id == 1)).first() is None:
-            conn.execute(ServerKey.__table__.insert().values(id=1, secret=secrets.token_hex(32), created_at=utc_now()))
+            conn.execute(insert(ServerKey).values(id=1, secret=secrets.token_hex(32), created_at=utc_now()))
         conn.commit()

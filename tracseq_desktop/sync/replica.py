@@ -8,7 +8,6 @@ merged: the feed brings their true state before it ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -238,7 +237,7 @@ def replica_states(session: Session) -> tuple[list[wire.LocationState], list[wir
     return locations, samples
 
 
-def unsynced(session: Session, entity_type: str) -> Iterable[int]:
+def unsynced(session: Session, entity_type: str) -> list[int]:
     """Rows without a UUID yet (written before sync existed, or by bulk imports)."""
     table = Location if entity_type == "location" else Sample
     known = select(SyncKey.local_id).where(SyncKey.entity_type == entity_type)
