@@ -26,6 +26,7 @@ from tracseq_desktop.domain.geometry import position_label
 from tracseq_desktop.domain.scanning import BoxScan, ColourClass, WellResult, WellState
 
 __all__ = [
+    "BoxScanResult",
     "BoxScanner",
     "Grid",
     "GridAmbiguous",
@@ -49,6 +50,29 @@ class WellDetail:
     colour: ColourClass | None
     centre: tuple[float, float]
     contrast: float
+
+
+@dataclass(frozen=True, slots=True)
+class BoxScanResult:
+    """A scan with its per-well details and the grid it was read on.
+
+    ``size_from_hint`` is True when the wells seen left the size open (the rack's
+    outline has room for lines of wells that could not be seen, e.g. a rack without
+    visible holes there) and the rows/cols hint chose it; ``seen`` is the size of the
+    rectangle of wells actually seen.
+    """
+
+    scan: BoxScan
+    details: list[WellDetail]
+    grid: Grid
+
+    @property
+    def size_from_hint(self) -> bool:
+        return self.grid.size_from_hint
+
+    @property
+    def seen(self) -> tuple[int, int]:
+        return self.grid.seen
 
 
 # --- wells -----------------------------------------------------------------------------------
@@ -111,7 +135,16 @@ class BoxScanner:
         self.budget_s = budget_s
 
     def scan(self, image: Image, rows: int | None = None, cols: int | None = None) -> tuple[BoxScan, list[WellDetail]]:
-        """The scan and per-well details; raises GridNotFound when no rack is in view."""
+        """The scan and per-well details; raises GridNotFound when no rack is in view.
+
+        Raises GridAmbiguous (a GridNotFound) when the rack has room for more lines of
+        wells than were seen and no rows/cols hint settles how many it has.
+        """
+        result = self.read(image, rows, cols)
+        return result.scan, result.details
+
+    def read(self, image: Image, rows: int | None = None, cols: int | None = None) -> BoxScanResult:
+        """Like :meth:`scan`, and says where the grid's size came from (``size_from_hint``)."""
         colour_image = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         gray = to_gray(image)
         deadline = time.perf_counter() + self.budget_s
@@ -140,14 +173,16 @@ class BoxScanner:
                     quick_read = self._read_crop(crop, quick=True)
                     if quick_read is not None:
                         codes[(r, c)] = (quick_read, grid.centre(r, c))
-        present = self._present(contrasts, codes)
+        low, high = np.percentile(gray[::8, ::8], (1, 99))
+        present = self._present(contrasts, codes, float(high - low))
         for (r, c), crop in crops.items():
             if (r, c) in codes or not present[r, c] or time.perf_counter() > deadline:
                 continue
             hard_read = self._read_crop(crop, quick=False)
             if hard_read is not None:
                 codes[(r, c)] = (hard_read, grid.centre(r, c))
-        return self._results(colour_image, grid, codes, present, contrasts)
+        scan, details = self._results(colour_image, grid, codes, present, contrasts)
+        return BoxScanResult(scan, details, grid)
 
     def _whole_image_codes(self, gray: Image) -> list[Located]:
         located = []
@@ -196,18 +231,26 @@ class BoxScanner:
         return float(high - low)
 
     @staticmethod
-    def _present(contrasts: np.ndarray, codes: dict[tuple[int, int], tuple[str, tuple[float, float]]]) -> np.ndarray:
+    def _present(
+        contrasts: np.ndarray, codes: dict[tuple[int, int], tuple[str, tuple[float, float]]], dynamic_range: float
+    ) -> np.ndarray:
+        """Which wells hold a tube: a code's contrast sets the bar; without codes, the widest gap does.
+
+        An empty hole is nearly flat, a tube bottom is not, so the two kinds sit far apart
+        on a log scale (a blurred, low-contrast image shrinks both). Otsu on the raw values
+        is not used: with a few empties it may cut inside their cluster.
+        """
         read = [contrasts[rc] for rc in codes]
         if len(read) >= 3:
             threshold = 0.35 * float(np.median(read))
         else:
-            flat = contrasts.ravel().astype(np.float32)
-            spread = float(flat.max() - flat.min())
-            if spread < 1e-6:
-                return np.zeros_like(contrasts, dtype=bool)
-            scaled = ((flat - flat.min()) / spread * 255).astype(np.uint8)
-            otsu, _mask = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-            threshold = float(flat.min()) + otsu / 255 * spread
+            ordered = np.log1p(np.sort(contrasts.ravel()))
+            gaps = np.diff(ordered)
+            widest = int(np.argmax(gaps)) if gaps.size else 0
+            if gaps.size and gaps[widest] >= np.log(2.5):
+                threshold = float(np.expm1((ordered[widest] + ordered[widest + 1]) / 2))
+            else:  # one kind only: full or empty, judged against the image's own contrast
+                threshold = 0.15 * dynamic_range
         present = contrasts > threshold
         for rc in codes:
             present[rc] = True

@@ -1,8 +1,10 @@
-"""Rack images with whole lines of empty wells at the edge, built on the synthetic box generator.
+"""Rack images with whole lines of empty wells at the edge, for tests and the benchmark.
 
-The generator empties wells at random; these helpers empty chosen lines after drawing
-(the same hole as the generator's empty well) or hide them under the rack's web (a
-rack whose outer holes cannot be seen), then apply the camera degradations.
+The box generator (:mod:`hardware.vision.synthetic`) empties wells at random; these
+helpers empty chosen lines after drawing (the same hole as the generator's empty
+well) or hide them under the rack's web (a rack whose outer holes cannot be seen,
+which leaves the size open), then apply the camera degradations. Nothing here is
+used by the application itself.
 """
 
 from __future__ import annotations
