@@ -54,6 +54,8 @@ class PushContext:
     now: datetime
     #: (entity type, key) in first-touch order; their states go out after the batch
     touched: dict[tuple[str, str], None] = field(default_factory=dict)
+    #: mutation records already held for this batch's keys (looked up once per batch)
+    known: dict[str, Any] = field(default_factory=dict)
 
     def touch(self, entity_type: str, key: str | None) -> None:
         if key:

@@ -52,6 +52,12 @@ def push(
 
 
 def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation]) -> list[wire.MutationResult]:
+    keys = [m.key for m in mutations]
+    ctx.known = {
+        row.key: row
+        for start in range(0, len(keys), 500)
+        for row in ctx.session.scalars(select(MutationRecord).where(MutationRecord.key.in_(keys[start : start + 500])))
+    }
     results: list[wire.MutationResult] = []
     index = 0
     while index < len(mutations):
@@ -99,7 +105,7 @@ def _apply_group(ctx: PushContext, group: list[wire.Mutation]) -> list[wire.Muta
 
 def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
     session, ws = ctx.session, ctx.workstation
-    known = session.get(MutationRecord, m.key)
+    known = ctx.known.get(m.key)
     if known is not None:
         if known.workstation_id != ws.id:
             return _result(m, Result(Outcome.REJECTED, _("This idempotency key belongs to another workstation.")))
@@ -170,11 +176,20 @@ def _result(m: wire.Mutation, result: Result) -> wire.MutationResult:
 
 def _store_audit(session: Session, ws: Workstation, entries: list[wire.AuditRecord]) -> None:
     """Append-only and exactly once: (workstation, local id) is unique; repeats are skipped."""
-    for entry in sorted(entries, key=lambda e: e.local_id):
-        exists = session.scalar(
-            select(AuditRecord.id).where(AuditRecord.workstation_id == ws.id, AuditRecord.local_id == entry.local_id)
+    ordered = sorted(entries, key=lambda e: e.local_id)
+    held: set[int] = set()
+    if ordered:
+        held = set(
+            session.scalars(
+                select(AuditRecord.local_id).where(
+                    AuditRecord.workstation_id == ws.id,
+                    AuditRecord.local_id.between(ordered[0].local_id, ordered[-1].local_id),
+                )
+            )
         )
-        if exists is None:
+    for entry in ordered:
+        if entry.local_id not in held:
+            held.add(entry.local_id)
             session.add(
                 AuditRecord(
                     site=ws.site,

@@ -206,8 +206,14 @@ class SyncEngine:
 
     def _record(self, answer: wire.PushResponse, report: SyncReport) -> None:
         with self.db.writing() as session:
+            keys = [r.key for r in answer.results]
+            rows = {
+                row.key: row
+                for start in range(0, len(keys), 500)
+                for row in session.scalars(select(SyncOutbox).where(SyncOutbox.key.in_(keys[start : start + 500])))
+            }
             for result in answer.results:
-                row = session.scalar(select(SyncOutbox).where(SyncOutbox.key == result.key))
+                row = rows.get(result.key)
                 if row is None or row.status != PENDING:
                     continue
                 outcome = result.original if result.outcome is wire.Outcome.DUPLICATE else result.outcome
