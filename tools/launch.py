@@ -1,4 +1,13 @@
-"""`make run`: start TracSeq Desktop on the demo database, on the real display or a virtual one.
+"""`make run`: TracSeq Desktop on the demo database with simulated freezers, on the real display or a virtual one.
+
+1. Starts the freezer simulator (`tracseq-sim`, the demo scenario on pseudo-terminals
+   under `<db dir>/sim`) as a child process and waits for it to say READY.
+2. Links demo storage units of the matching temperature class (-80 ULT, -20, fridge,
+   LN2 dewar) to the simulated controllers, marked as simulated. Done once: a unit
+   already linked to a simulated port and address is left as it is on later runs.
+   The simulator runs faster than real time, so newly linked units get alarm delays
+   shortened by the same factor (a 5-minute delay would otherwise outlast the demo).
+3. Starts `tracseq-desktop --db DB --simulate`, and stops the simulator when it exits.
 
 On a machine without a display (a server, a container) it starts Xvfb so the
 window still opens, and says so; take a screenshot with
@@ -7,14 +16,42 @@ window still opens, and says so; take a screenshot with
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "resources" / "scenarios" / "demo.json"
+POLL_INTERVAL_S = 2.0  #: the demo polls every 2 s so tiles visibly move
+READY_TIMEOUT_S = 30.0
+#: Simulator unit kinds -> the temperature class of the storage units they stand in for.
+KIND_CLASSES = {"-80": "-80C", "-20": "-20C", "+4": "+4C", "ln2": "LN2"}
+
+
+@dataclass(frozen=True)
+class SimLink:
+    sim_unit: str
+    port: str
+    protocol: str
+    address: int
+    baud: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Linked:
+    unit: str  #: the storage unit in the database
+    sim_unit: str
+    new: bool  #: linked by this run (False: it already was)
 
 
 def _virtual_display() -> subprocess.Popen[bytes] | None:
@@ -37,15 +74,160 @@ def _virtual_display() -> subprocess.Popen[bytes] | None:
     return proc
 
 
-def main() -> int:
-    args = sys.argv[1:]
-    xvfb = _virtual_display()
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+# -- the simulator --------------------------------------------------------------------------
+
+
+def start_simulator(
+    scenario: Path, run_dir: Path, links_json: Path, *, time_scale: float | None = None
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `tracseq-sim` on pseudo-terminals; returns the process and its PORT lines once it is READY."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    links_json.unlink(missing_ok=True)
+    command = [
+        str(BIN / "tracseq-sim"),
+        str(scenario),
+        "--pty",
+        "--run-dir",
+        str(run_dir),
+        "--links-json",
+        str(links_json),
+    ]
+    if time_scale is not None:
+        command += ["--time-scale", str(time_scale)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:  # keeps draining stdout after READY so the simulator never blocks on a full pipe
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if not ready.is_set():
+                if line.strip() == "READY":
+                    ready.set()
+                else:
+                    lines.append(line.strip())
+        ready.set()
+
+    threading.Thread(target=read, name="tracseq-sim output", daemon=True).start()
+    if not ready.wait(READY_TIMEOUT_S) or proc.poll() is not None or not links_json.exists():
+        stop_simulator(proc)
+        raise RuntimeError(f"tracseq-sim did not start (exit code {proc.returncode}): {' / '.join(lines)}")
+    return proc, [line for line in lines if line.startswith("PORT ")]
+
+
+def stop_simulator(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+# -- linking ------------------------------------------------------------------------------
+
+
+def simulated_links(links_json: Path, scenario: Path) -> tuple[list[SimLink], float]:
+    """The simulator's links with each unit's kind, and the scenario's time scale."""
+    data: dict[str, Any] = json.loads(scenario.read_text(encoding="utf-8"))
+    kinds = {unit["id"]: unit["kind"] for port in data["ports"] for unit in port["units"]}
+    links = [
+        SimLink(
+            sim_unit=item["unit_id"],
+            port=item["port"],
+            protocol=item["protocol"],
+            address=int(item["address"]),
+            baud=int(item.get("baud", 9600)),
+            kind=kinds[item["unit_id"]],
+        )
+        for item in json.loads(links_json.read_text(encoding="utf-8"))
+    ]
+    return links, float(data.get("time_scale", 1.0))
+
+
+def link_simulated_units(
+    db: Path, links: list[SimLink], *, time_scale: float = 1.0, poll_interval_s: float = POLL_INTERVAL_S
+) -> list[Linked]:
+    """Link a free storage unit of the matching temperature class to each simulated controller (idempotent)."""
+    from tracseq_desktop.services.facade import open_services
+    from tracseq_desktop.services.monitoring import monitoring_for
+
+    services = open_services(db)
     try:
-        return subprocess.call([str(BIN / "tracseq-desktop"), *args])
+        monitoring = monitoring_for(services)
+        views = monitoring.links(linked_only=False)
+        by_address = {(v.port, v.address): v.unit for v in views if v.port is not None}
+        free = [v for v in views if v.port is None]
+        done: list[Linked] = []
+        for link in links:
+            existing = by_address.get((link.port, link.address))
+            if existing is not None:
+                done.append(Linked(existing, link.sim_unit, new=False))
+                continue
+            wanted = KIND_CLASSES.get(link.kind)
+            unit = next((v for v in free if v.temperature_class == wanted), None)
+            if unit is None:
+                continue
+            free.remove(unit)
+            monitoring.link(
+                unit.unit,
+                port=link.port,
+                protocol=link.protocol,
+                address=link.address,
+                baud=link.baud,
+                poll_interval_s=poll_interval_s,
+                simulated=True,
+            )
+            if unit.default_limits and time_scale > 1:
+                s = unit.settings
+                monitoring.set_limits(
+                    unit.unit, delay_s=s.delay_s / time_scale, door_delay_s=s.door_delay_s / time_scale
+                )
+            done.append(Linked(unit.unit, link.sim_unit, new=True))
+        return done
+    finally:
+        services.close()
+
+
+# -- main -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="TracSeq Desktop on the demo database with simulated freezers.")
+    parser.add_argument("--db", required=True, type=Path, help="the demo database")
+    parser.add_argument("--scenario", type=Path, default=SCENARIO, help="simulator scenario")
+    parser.add_argument("--no-sim", action="store_true", help="start the window without simulated freezers")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, rest = build_parser().parse_known_args(argv)
+    db: Path = args.db.resolve()
+    sim: subprocess.Popen[str] | None = None
+    xvfb = None
+    try:
+        desktop = [str(BIN / "tracseq-desktop"), "--db", str(db), *rest]
+        if not args.no_sim:
+            run_dir = db.parent / "sim"
+            links_json = run_dir / "links.json"
+            sim, ports = start_simulator(args.scenario, run_dir, links_json)
+            links, time_scale = simulated_links(links_json, args.scenario)
+            linked = link_simulated_units(db, links, time_scale=time_scale)
+            for item in linked:
+                state = "linked" if item.new else "already linked"
+                print(f"{item.unit} {state} to simulated {item.sim_unit}", file=sys.stderr)
+            print(f"Simulated freezers on {len(ports)} ports; {len(linked)} units monitored.", file=sys.stderr)
+            desktop.append("--simulate")
+        xvfb = _virtual_display()
+        os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+        return subprocess.call(desktop)
     except KeyboardInterrupt:
         return 130
     finally:
+        if sim is not None:
+            stop_simulator(sim)
         if xvfb is not None:
             xvfb.terminate()
 

@@ -41,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus_search", N_("&Search samples"), ("Ctrl+F", "Alt+3"), "view"),
     Command("focus_detail", N_("Go to sample &details"), ("Alt+4",), "view"),
     Command("camera_panel", N_("&Camera"), ("Ctrl+Shift+C",), "view"),
+    Command("freezers", N_("&Freezers"), ("Ctrl+Shift+F",), "view"),
     Command("import_csv", N_("&Import samples from CSV…"), ("Ctrl+Shift+I",), "file"),
     Command("export", N_("E&xport samples…"), ("Ctrl+Shift+E",), "file"),
     Command("preferences", N_("&Preferences…"), ("Ctrl+,",), "file"),

@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="FILE.png", help=_("render the main window to a PNG and exit"))
     parser.add_argument("--select", metavar="CODE", help=_("with --screenshot: scan this box or sample first"))
     parser.add_argument("--size", default="1440x900", help=_("window size for --screenshot, e.g. 1440x900"))
-    parser.add_argument("--simulate", action="store_true", help=_("reserved: simulated devices (not available yet)"))
+    parser.add_argument(
+        "--simulate", action="store_true", help=_("also poll units linked to simulated freezers (see `make run`)")
+    )
     parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -95,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         language.detach()
         return 1
     window = MainWindow(services, settings)
+    window.freezers.simulate = args.simulate
     code = 0
     try:
         window.show()

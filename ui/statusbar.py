@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from tracseq_desktop.i18n import _
+from tracseq_desktop.i18n import _, ngettext
 from ui.tasks import TaskHandle, TaskRunner
 
 
 class StatusBarPanel(QStatusBar):
-    """Sync and alarms are placeholders until the sync and freezer issues fill them in."""
+    """Sync is a placeholder until the sync issue fills it in; ``alarms_clicked`` opens the freezer dashboard."""
+
+    alarms_clicked = Signal()
 
     def __init__(self, db_path: Path, user: str, workstation: str, tasks: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -32,6 +34,9 @@ class StatusBarPanel(QStatusBar):
         self.user = QLabel(self)
         self.sync = QLabel(self)
         self.alarms = QLabel(self)
+        self._alarm_count: int | None = None  #: open freezer alarms; None while monitoring is not configured
+        self.alarms.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.alarms.linkActivated.connect(lambda _link: self.alarms_clicked.emit())
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(True)
@@ -55,6 +60,24 @@ class StatusBarPanel(QStatusBar):
         tasks.busy_changed.connect(self._on_busy_changed)
         self.retranslate()
 
+    def set_alarm_count(self, count: int | None) -> None:
+        """Open freezer alarms (``None``: monitoring not configured); the count links to the dashboard."""
+        self._alarm_count = count
+        self._show_alarms()
+
+    def _show_alarms(self) -> None:
+        count = self._alarm_count
+        if count is None:
+            self.alarms.setText(_("Alarms: freezer monitoring not configured"))
+            return
+        if count:
+            text = ngettext("Alarms: {count} open", "Alarms: {count} open", count).format(count=count)
+        else:
+            text = _("Alarms: none open")
+        self.alarms.setText(f'<a href="#alarms">{text}</a>')
+        self.alarms.setAccessibleName(text)
+        self.alarms.setToolTip(_("Open the freezer dashboard"))
+
     def set_demo(self, demo: bool) -> None:
         """Demo data is always labelled as such."""
         self.demo.setVisible(demo)
@@ -67,7 +90,7 @@ class StatusBarPanel(QStatusBar):
         self.database.setToolTip(str(self._db_path))
         self.user.setText(_("User: {user}@{workstation}").format(user=self._user, workstation=self._workstation))
         self.sync.setText(_("Sync: not configured (offline)"))
-        self.alarms.setText(_("Alarms: freezer monitoring not configured"))
+        self._show_alarms()
         self.cancel.setText(_("Cancel"))
         self.cancel.setAccessibleName(_("Cancel the running task"))
         self.progress.setAccessibleName(_("Progress"))

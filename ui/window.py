@@ -21,6 +21,7 @@ from ui.boxpanel import BoxMapPanel
 from ui.bridge import ChangeBridge
 from ui.camera.dock import install_camera
 from ui.detailpanel import DetailPanel
+from ui.freezer.dock import install_freezers
 from ui.language import LanguageManager
 from ui.preferences import PreferencesDialog
 from ui.sampledialogs import (
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self._layout()
         self.actions_ = ActionSet(self)
         self.camera = install_camera(self)
+        self.freezers = install_freezers(self)
         self._dialog: QDialog | None = None
         self._closed = False
         self._workflow_windows: list[QWidget] = []
@@ -355,6 +357,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """First search once the window is up (the id list of a million samples takes a moment)."""
         self.table.run_search()
+        self.freezers.start()
         self.focus_scan()
 
     def open_workflow_runner(self) -> None:
@@ -384,6 +387,7 @@ class MainWindow(QMainWindow):
         for window in self._workflow_windows:
             window.close()
         self.camera.shutdown()
+        self.freezers.shutdown()
         self.bridge.detach()
         self.language.detach()
         self.tasks.shutdown()
