@@ -77,10 +77,27 @@ def _virtual_display() -> subprocess.Popen[bytes] | None:
 # -- the simulator --------------------------------------------------------------------------
 
 
-def start_simulator(
-    scenario: Path, run_dir: Path, links_json: Path, *, time_scale: float | None = None
-) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start `tracseq-sim` on pseudo-terminals; returns the process and its PORT lines once it is READY."""
+@dataclass
+class SimProcess:
+    """The running `tracseq-sim`: its process, its PORT lines, and the thread draining its output."""
+
+    proc: subprocess.Popen[str]
+    ports: list[str]
+    reader: threading.Thread
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.reader.join(5)  # it closes the pipe at end of output
+
+
+def start_simulator(scenario: Path, run_dir: Path, links_json: Path, *, time_scale: float | None = None) -> SimProcess:
+    """Start `tracseq-sim` on pseudo-terminals and wait until it is READY."""
     run_dir.mkdir(parents=True, exist_ok=True)
     links_json.unlink(missing_ok=True)
     command = [
@@ -95,35 +112,28 @@ def start_simulator(
     if time_scale is not None:
         command += ["--time-scale", str(time_scale)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
     lines: list[str] = []
     ready = threading.Event()
 
     def read() -> None:  # keeps draining stdout after READY so the simulator never blocks on a full pipe
         assert proc.stdout is not None
-        for line in proc.stdout:
-            if not ready.is_set():
-                if line.strip() == "READY":
-                    ready.set()
-                else:
-                    lines.append(line.strip())
+        with proc.stdout:
+            for line in proc.stdout:
+                if not ready.is_set():
+                    if line.strip() == "READY":
+                        ready.set()
+                    else:
+                        lines.append(line.strip())
         ready.set()
 
-    threading.Thread(target=read, name="tracseq-sim output", daemon=True).start()
+    reader = threading.Thread(target=read, name="tracseq-sim output", daemon=True)
+    reader.start()
+    sim = SimProcess(proc, [], reader)
     if not ready.wait(READY_TIMEOUT_S) or proc.poll() is not None or not links_json.exists():
-        stop_simulator(proc)
+        sim.stop()
         raise RuntimeError(f"tracseq-sim did not start (exit code {proc.returncode}): {' / '.join(lines)}")
-    return proc, [line for line in lines if line.startswith("PORT ")]
-
-
-def stop_simulator(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    sim.ports = [line for line in lines if line.startswith("PORT ")]
+    return sim
 
 
 # -- linking ------------------------------------------------------------------------------
@@ -205,20 +215,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args, rest = build_parser().parse_known_args(argv)
     db: Path = args.db.resolve()
-    sim: subprocess.Popen[str] | None = None
+    sim: SimProcess | None = None
     xvfb = None
     try:
         desktop = [str(BIN / "tracseq-desktop"), "--db", str(db), *rest]
         if not args.no_sim:
             run_dir = db.parent / "sim"
             links_json = run_dir / "links.json"
-            sim, ports = start_simulator(args.scenario, run_dir, links_json)
+            sim = start_simulator(args.scenario, run_dir, links_json)
             links, time_scale = simulated_links(links_json, args.scenario)
             linked = link_simulated_units(db, links, time_scale=time_scale)
             for item in linked:
                 state = "linked" if item.new else "already linked"
                 print(f"{item.unit} {state} to simulated {item.sim_unit}", file=sys.stderr)
-            print(f"Simulated freezers on {len(ports)} ports; {len(linked)} units monitored.", file=sys.stderr)
+            print(f"Simulated freezers on {len(sim.ports)} ports; {len(linked)} units monitored.", file=sys.stderr)
             desktop.append("--simulate")
         xvfb = _virtual_display()
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
@@ -227,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if sim is not None:
-            stop_simulator(sim)
+            sim.stop()
         if xvfb is not None:
             xvfb.terminate()
 

@@ -205,7 +205,7 @@ class ChartPanel(QWidget):
         if data is None or reading.unit_id != self.unit:
             return
         if data.append(reading):
-            self.table_model.appended(1)
+            self.table_model.appended()
             self._draw_series()
             if self.following:
                 right = reading.taken_at.timestamp()
@@ -275,8 +275,8 @@ class ChartPanel(QWidget):
                 line.hide()
                 continue
             line.setValue(value)
-            line.label.setFormat(text.format(value=celsius(value)))
-            line.show()
+            line.show()  # the label only updates its text while visible
+            line.label.setFormat(text.format(value=celsius(value)).replace("{", "{{").replace("}", "}}"))
 
     def _draw_excursions(self) -> None:
         item = self.plot.getPlotItem()

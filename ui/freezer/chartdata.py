@@ -166,24 +166,24 @@ class ChartTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.chart: ChartData | None = None
+        self._rows = 0  #: rows announced to views (the chart may already hold more before ``appended``)
 
     def set_chart(self, chart: ChartData | None) -> None:
         self.beginResetModel()
         self.chart = chart
+        self._rows = len(chart) if chart is not None else 0
         self.endResetModel()
 
-    def appended(self, rows: int = 1) -> None:
-        """The chart grew by ``rows`` points at the end (call after ``ChartData.append``)."""
-        if self.chart is None or rows <= 0:
+    def appended(self) -> None:
+        """The chart grew at the end (call after ``ChartData.append``): announce the new rows."""
+        if self.chart is None or len(self.chart) <= self._rows:
             return
-        total = len(self.chart)
-        self.beginInsertRows(QModelIndex(), total - rows, total - 1)
+        self.beginInsertRows(QModelIndex(), self._rows, len(self.chart) - 1)
+        self._rows = len(self.chart)
         self.endInsertRows()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self.chart is None:
-            return 0
-        return len(self.chart)
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(_COLUMNS)
@@ -197,7 +197,7 @@ class ChartTableModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         chart = self.chart
-        if chart is None or not index.isValid() or not 0 <= index.row() < len(chart):
+        if chart is None or not index.isValid() or not 0 <= index.row() < self._rows:
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             left = index.column() in (0, 6)
