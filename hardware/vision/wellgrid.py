@@ -378,18 +378,22 @@ def _margin(
     points = lattice.predict(grid.reshape(-1, 2)).reshape(len(steps), len(offsets), 2)
     h, w = image.shape
     inside = (points[..., 0] >= 0) & (points[..., 0] < w - 1) & (points[..., 1] >= 0) & (points[..., 1] < h - 1)
-    seen = inside.mean(axis=1) >= 0.8
+    usable = inside[:4].all(axis=0)  # lines whose web next to the wells is in view
+    if usable.sum() < 6:
+        return None
+    inside, points = inside[:, usable], points[:, usable]
+    seen = inside.mean(axis=1) >= 0.5  # the median still stands on half a line
     last = int(np.argmin(seen)) if not seen.all() else len(steps)
     if last < 6:
         return None
     values = cv2.remap(
         image, points[..., 0].astype(np.float32), points[..., 1].astype(np.float32), cv2.INTER_LINEAR
     ).astype(np.float64)
-    values[~inside] = np.nan
-    values = values[:last] - np.nanmedian(values[:4], axis=0)[None, :]
-    differences = values[2:] - values[:-2]  # over a tenth of a pitch: a sharp edge, not a ramp
-    noise = float(np.nanmedian(np.abs(differences[:3]))) + 0.5
-    profile = np.nanmedian(differences, axis=1)
+    values = values - np.median(values[:4], axis=0)[None, :]
+    both = inside[2:last] & inside[: last - 2]
+    differences = values[2:last] - values[: last - 2]  # over a tenth of a pitch: a sharp edge, not a ramp
+    noise = float(np.median(np.abs(differences[:3]))) + 0.5
+    profile = np.array([np.median(d[m]) if m.any() else 0.0 for d, m in zip(differences, both, strict=True)])
     edge = np.nonzero(np.abs(profile) > max(6.0, 4.0 * noise))[0]
     if edge.size:
         return float(steps[int(edge[0]) + 1]), True
