@@ -201,6 +201,94 @@ def link_simulated_units(
         services.close()
 
 
+# -- screenshots ----------------------------------------------------------------------------
+
+
+def take_screenshots(db: Path, scenario: Path, out: Path, *, timeout_s: float = 300.0, min_s: float = 150.0) -> int:
+    """The dashboard with live simulated data and an active alarm, rendered offscreen (docs/screenshots)."""
+    import tempfile
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from tracseq_desktop.services.facade import open_services
+    from ui.settings import SettingsStore
+    from ui.theme import apply_theme
+    from ui.window import MainWindow
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tracseq-shots-") as tmp:
+        copy = Path(tmp) / "demo.db"
+        shutil.copy(db, copy)
+        sim = start_simulator(scenario, Path(tmp) / "sim", Path(tmp) / "sim" / "links.json")
+        app = QApplication.instance() or QApplication([])
+        assert isinstance(app, QApplication)
+        apply_theme(app)
+        services = open_services(copy)
+        window = None
+        try:
+            links, time_scale = simulated_links(Path(tmp) / "sim" / "links.json", scenario)
+            link_simulated_units(copy, links, time_scale=time_scale)
+            settings = SettingsStore(QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
+            window = MainWindow(services, settings)
+            window.freezers.simulate = True
+            window.resize(1600, 1050)
+            window.show()
+            window.start()
+            alarm = _wait_for_alarm(app, window, timeout_s, min_s)
+            if alarm is None:
+                print("No alarm came up in time; no screenshots taken.", file=sys.stderr)
+                return 1
+            _capture(app, window, alarm, out)
+            return 0
+        finally:
+            if window is not None:
+                window.close()
+            services.close()
+            sim.stop()
+
+
+def _wait_for_alarm(app: Any, window: Any, timeout_s: float, min_s: float) -> Any:
+    """The first active, unacknowledged alarm once ``min_s`` of live data are in (None after ``timeout_s``)."""
+    dashboard = window.freezers.dashboard
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        app.processEvents()
+        time.sleep(0.02)
+        alarm = next((a for a in dashboard.alarms if a.active and not a.acknowledged), None)
+        if alarm is not None and time.monotonic() - started >= min_s:
+            return alarm
+    return None
+
+
+def _capture(app: Any, window: Any, alarm: Any, out: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from ui.freezer.chartdata import ChartRange
+
+    dashboard = window.freezers.dashboard
+    window.resizeDocks([window.freezers.dock], [660], Qt.Orientation.Vertical)
+    dashboard.show_unit(alarm.unit)
+    dashboard.alarm_list.select(alarm.id)
+    dashboard.chart.set_range(ChartRange.HOUR)
+    _settle(app, window, 3.0)
+    window.grab().save(str(out / "freezer-window.png"))
+    window.freezers.dock.grab().save(str(out / "freezer-dashboard.png"))
+    dialog = dashboard.open_acknowledge(alarm)
+    dialog.comment.setPlainText("Compressor checked: running hot. Samples moved to UNIT-006; service called.")
+    _settle(app, window, 0.5)
+    dialog.grab().save(str(out / "freezer-acknowledge.png"))
+    dialog.reject()
+
+
+def _settle(app: Any, window: Any, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline or window.tasks.busy:
+        app.processEvents()
+        time.sleep(0.02)
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -209,12 +297,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", required=True, type=Path, help="the demo database")
     parser.add_argument("--scenario", type=Path, default=SCENARIO, help="simulator scenario")
     parser.add_argument("--no-sim", action="store_true", help="start the window without simulated freezers")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="instead of opening the window: run the demo offscreen on a copy of the database until an alarm is up,"
+        " and save freezer-*.png screenshots to DIR",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args, rest = build_parser().parse_known_args(argv)
     db: Path = args.db.resolve()
+    if args.screenshots is not None:
+        return take_screenshots(db, args.scenario, args.screenshots)
     sim: SimProcess | None = None
     xvfb = None
     try:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracseq_desktop.domain.monitoring import Reading
-from tracseq_desktop.i18n import _, format_number
+from tracseq_desktop.i18n import _, format_number, ngettext
 from ui.freezer.chartdata import ChartData, ChartRange, ChartTableModel
 from ui.freezer.text import celsius
 
@@ -208,8 +208,7 @@ class ChartPanel(QWidget):
             self.table_model.appended()
             self._draw_series()
             if self.following:
-                right = reading.taken_at.timestamp()
-                self._set_x(right - self.chart_range.seconds, right)
+                self._follow_view()
             self._fit_y()
             self._update_caption()
 
@@ -242,6 +241,8 @@ class ChartPanel(QWidget):
         self.data = data
         self.table_model.set_chart(data)
         self._enable(data is not None)
+        if data is not None and self.following:
+            self._follow_view()
         self._draw_series()
         self._draw_limits()
         self._draw_excursions()
@@ -303,6 +304,19 @@ class ChartPanel(QWidget):
             self._region_labels.append(label)
 
     # -- view --------------------------------------------------------------------------
+
+    def _follow_view(self) -> None:
+        """The preset period up to the newest data, without the empty stretch before the first reading."""
+        data = self.data
+        span = self.chart_range.seconds
+        right = data.until if data is not None else datetime.now(UTC).timestamp()
+        if data is not None and len(data):
+            right = max(right, float(data.at[-1]))
+        left = right - span
+        if data is not None and len(data) and float(data.at[0]) > left + span * 0.1:
+            first = float(data.at[0])
+            left = first - max((right - first) * 0.05, 1.0)
+        self._set_x(left, right)
 
     def _set_x(self, left: float, right: float) -> None:
         self._setting_view = True
@@ -396,7 +410,9 @@ class ChartPanel(QWidget):
                     value=celsius(None if math.isnan(latest) else latest),
                     excursions=_("no excursion in this period")
                     if not data.excursions
-                    else _("{count} excursions shaded").format(count=len(data.excursions)),
+                    else ngettext("{count} excursion shaded", "{count} excursions shaded", len(data.excursions)).format(
+                        count=len(data.excursions)
+                    ),
                 )
             )
         self.plot.setAccessibleDescription(self.caption.text())

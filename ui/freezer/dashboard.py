@@ -59,6 +59,7 @@ class FreezerDashboard(QWidget):
         lower.addWidget(self.alarm_list)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
+        lower.setSizes([900, 620])
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.tile_area)
         self.splitter.addWidget(lower)
@@ -87,6 +88,7 @@ class FreezerDashboard(QWidget):
 
     def apply_state(self, state: DashboardState) -> None:
         self.tiles.set_links(state.links)
+        self.tile_area.setMinimumHeight(min(self.tiles.row_height(), 320))
         for unit, reading in state.latest.items():
             tile = self.tiles.tiles.get(unit)
             if tile is not None:

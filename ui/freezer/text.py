@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel import dates as babel_dates
+
 from tracseq_desktop.domain.alarms import AlarmEvent, AlarmEventType
 from tracseq_desktop.domain.monitoring import Reading
-from tracseq_desktop.i18n import _, format_datetime, format_number
+from tracseq_desktop.i18n import _, current_locale, format_datetime, format_number
 from tracseq_desktop.services.monitoring import AlarmView
 
 ALARM_MARK = "⚠"  # warning sign: an active alarm
@@ -32,6 +34,12 @@ def millimetres(value: float | None) -> str:
 
 def clock(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value is not None else ""
+
+
+def time_of_day(value: datetime) -> str:
+    """Local time of day in the current language (for today's readings and alarms)."""
+    local = value.astimezone()
+    return babel_dates.format_time(local, format="medium", tzinfo=local.tzinfo, locale=current_locale())
 
 
 def state_lines(reading: Reading) -> list[str]:
@@ -87,14 +95,10 @@ def notification(event: AlarmEvent) -> tuple[str, str] | None:
         )
     if event.type is AlarmEventType.RAISED:
         title = _("Freezer alarm: {unit}").format(unit=event.unit)
-        text = _("{unit}: {title} since {when}.").format(
-            unit=event.unit, title=event.title, when=clock(event.started_at)
-        )
+        text = _("{title} since {when}.").format(title=event.title, when=time_of_day(event.started_at))
         return title, text + detail
     if event.type is AlarmEventType.ANNOUNCE:
         title = _("Freezer alarm still active: {unit}").format(unit=event.unit)
-        text = _("{unit}: {title} since {when}, not acknowledged.").format(
-            unit=event.unit, title=event.title, when=clock(event.started_at)
-        )
+        text = _("{title} since {when}, not acknowledged.").format(title=event.title, when=clock(event.started_at))
         return title, text + detail
     return None

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 from tracseq_desktop.domain.monitoring import Reading
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.monitoring import AlarmView, UnitLinkView
-from ui.freezer.text import alarm_state, celsius, clock, state_lines
+from ui.freezer.text import alarm_state, celsius, clock, state_lines, time_of_day
 
 #: (border, background, text) per alarm level; every text/background pair is above 7:1.
 _LEVEL_STYLE = {
@@ -122,7 +122,8 @@ class UnitTile(QFrame):
             if not self.polled:
                 lines.append(_("Not polled in this session"))
             self.state.setText(" · ".join(lines) if lines else _("No state reported"))
-            self.updated.setText(_("Read at {time}").format(time=clock(r.taken_at)))
+            self.updated.setText(_("Read at {time}").format(time=time_of_day(r.taken_at)))
+            self.updated.setToolTip(clock(r.taken_at))
         self._update_accessible()
 
     def _restyle(self) -> None:
@@ -206,6 +207,11 @@ class TileGrid(QWidget):
         if columns != self.columns:
             self.columns = columns
             self._place()
+
+    def row_height(self) -> int:
+        """Height of one row of tiles (the dashboard keeps at least one row visible)."""
+        heights = [tile.sizeHint().height() for tile in self.tiles.values()]
+        return max(heights, default=self.empty.sizeHint().height()) + 16
 
     def _place(self) -> None:
         self.empty.setVisible(not self.tiles)
