@@ -525,7 +525,12 @@ def _edit_intents(op: Operation, sample: Sample, changes: dict[str, Any], held: 
         if name == "volume":
             if held is not None and sample.volume_nl is not None:
                 if held != sample.volume_nl:
-                    args = {"uuid": op.key("sample", sample.id), "amount_nl": held - sample.volume_nl, "reason": reason}
+                    args = {
+                        "uuid": op.key("sample", sample.id),
+                        "amount_nl": held - sample.volume_nl,
+                        "reason": reason,
+                        "adjust": True,
+                    }
                     op.intent("sample.withdraw", args, {"volume_nl": held})
             elif held != sample.volume_nl:
                 fields["volume_nl"] = sample.volume_nl
