@@ -40,6 +40,7 @@ from tracseq_desktop.workflows.model import Edge, Step, StepKind, Workflow, make
 from tracseq_desktop.workflows.serial import from_dict, from_json, to_dict, to_json
 from tracseq_desktop.workflows.service import WorkflowService, examples_dir
 from tracseq_desktop.workflows.validation import WorkflowInvalid
+from ui.pysidefix import put_on_clipboard
 from ui.workflows.document import GraphDocument
 from ui.workflows.layout import auto_layout
 from ui.workflows.outline import OutlineModel
@@ -423,7 +424,7 @@ class DesignerWindow(QMainWindow):
         data = json.dumps(to_dict(part))
         mime.setData(STEPS_MIME, QByteArray(data.encode()))
         mime.setText(data)
-        QGuiApplication.clipboard().setMimeData(mime)
+        put_on_clipboard(mime)
 
     def paste(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
