@@ -161,23 +161,20 @@ class BenchController(QObject):
         if last is None:
             self.feedback.emit("info", _("Nothing to undo."))
             return
-        if last.from_box is None:
-            # The core has no "unstore" yet: a first storage cannot be taken back to "not stored".
-            self.feedback.emit(
-                "error",
-                _("{barcode} was stored for the first time; taking it out again is not supported yet.").format(
-                    barcode=last.barcode
-                ),
-            )
-            return
         try:
-            view = self._services.samples.move(
-                last.barcode, last.from_box, last.from_position, reason=_("undo of the last placement")
-            )
+            if last.from_box is None:  # a first storage: take it out of the box again
+                view = self._services.samples.unstore(last.barcode, reason=_("undo of the last placement"))
+            else:
+                view = self._services.samples.move(
+                    last.barcode, last.from_box, last.from_position, reason=_("undo of the last placement")
+                )
         except DomainError as error:
             self.feedback.emit("error", str(error))
             return
         self.last = None
         self.state_changed.emit()
         self.placed.emit(view)
-        self.feedback.emit("ok", _("Put {barcode} back in {where}.").format(barcode=view.barcode, where=view.where))
+        if view.box_label is None:
+            self.feedback.emit("ok", _("Took {barcode} out of the box again.").format(barcode=view.barcode))
+        else:
+            self.feedback.emit("ok", _("Put {barcode} back in {where}.").format(barcode=view.barcode, where=view.where))

@@ -225,6 +225,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_bench_placed(self, sample: SampleView) -> None:
         box = self.services.queries.box_by_id(sample.box_id) if sample.box_id is not None else None
+        if box is None and self.box_panel.box is not None:  # taken out again: show the freed place
+            self.box_panel.show_box(self.services.queries.box_by_id(self.box_panel.box.box.id))
+            self.box_panel.mark(self._bench_marks(self.box_panel.box))
         if box is not None:
             self.box_panel.show_box(box)
             self.tree.reveal(box.box)

@@ -148,6 +148,12 @@ def _move_box(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
+def _unstore(args: argparse.Namespace, ctx: CliContext) -> int:
+    sample = ctx.services().samples.unstore(args.barcode, reason=args.reason)
+    ctx.emit(sample_json(sample), lambda: _("Took {barcode} out of its box.").format(barcode=sample.barcode))
+    return 0
+
+
 def _checkout(args: argparse.Namespace, ctx: CliContext) -> int:
     sample = ctx.services().samples.check_out(args.barcode, reason=args.reason)
     ctx.emit(
@@ -274,6 +280,9 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--to", required=True, metavar="RACK")
     p.add_argument("--reason")
     p.add_argument("--override-reason", dest="override_reason")
+    p = registry.add("unstore", _("take a sample out of its box without another place (undo a storage)"), _unstore)
+    p.add_argument("barcode")
+    p.add_argument("--reason", required=True)
     p = registry.add("checkout", _("check a sample out; its position stays reserved"), _checkout)
     p.add_argument("barcode")
     p.add_argument("--reason", required=True)

@@ -470,6 +470,23 @@ def sample_place(ctx: PushContext, m: wire.Mutation, a: wire.SamplePlaceArgs) ->
     return APPLIED
 
 
+def sample_unplace(ctx: PushContext, m: wire.Mutation, a: wire.SampleUnplaceArgs) -> Result:
+    """Take a sample out of its box, unless another workstation moved it meanwhile."""
+    s = _need_sample(ctx, a.uuid)
+    if s.box is None:
+        return APPLIED  # already out: nothing to do
+    seen = (m.expect.get("box"), m.expect.get("row"), m.expect.get("col"))
+    if m.expect and seen != (s.box, s.row, s.col):
+        raise Rejected(
+            _("{barcode} was moved on another workstation; it stays at {where}.").format(
+                barcode=s.barcode, where=_where(ctx, s.box, s.row, s.col)
+            )
+        )
+    _set_place(ctx, s, None, None, None)
+    _bump(ctx, s, parse_time(m.at) or ctx.now)
+    return APPLIED
+
+
 def sample_status(ctx: PushContext, m: wire.Mutation, a: wire.SampleStatusArgs) -> Result:
     s = _need_sample(ctx, a.uuid)
     at = parse_time(m.at) or ctx.now
@@ -699,6 +716,7 @@ HANDLERS: dict[IntentKind, Any] = {
     IntentKind.LOCATION_RETIRE: location_retire,
     IntentKind.SAMPLE_REGISTER: sample_register,
     IntentKind.SAMPLE_PLACE: sample_place,
+    IntentKind.SAMPLE_UNPLACE: sample_unplace,
     IntentKind.SAMPLE_STATUS: sample_status,
     IntentKind.SAMPLE_WITHDRAW: sample_withdraw,
     IntentKind.SAMPLE_EDIT: sample_edit,

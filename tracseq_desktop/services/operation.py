@@ -33,6 +33,7 @@ class Operation:
         self.samples: set[int] = set()
         self.locations: set[int] = set()
         self.kinds: set[str] = set()
+        self.actions: set[str] = set()
         self._clock: HybridClock | None = None
 
     def record(
@@ -58,6 +59,7 @@ class Operation:
             operation_id=self.id,
         )
         self.kinds.add(entity_type)
+        self.actions.add(action)
 
     def intent(self, kind: str, args: dict[str, Any], expect: dict[str, Any] | None = None) -> None:
         """Queue what this operation did for the server: ``kind`` with ``args``, expecting ``expect``.
@@ -90,7 +92,9 @@ class Operation:
 
     @property
     def change(self) -> Change:
-        return Change(frozenset(self.samples), frozenset(self.locations), frozenset(self.kinds))
+        return Change(
+            frozenset(self.samples), frozenset(self.locations), frozenset(self.kinds), frozenset(self.actions)
+        )
 
 
 class OperationRunner:

@@ -225,6 +225,37 @@ class SampleService:
             op.locations.update(old_boxes | {s.box_id for s in samples if s.box_id is not None})
             return [sample_view(session, s) for s in samples]
 
+    def unstore(self, barcode: str, *, reason: str) -> SampleView:
+        """Take a sample out of its box without giving it another place (undo a wrong first storage).
+
+        Only available samples: a checked-out sample's place is a reservation, and a
+        consumed or discarded one has no place.
+        """
+        why = _require_reason(reason, _("take a sample out of its box"))
+        with self._runner.operation() as op:
+            session = op.session
+            sample = get_sample(session, barcode)
+            if sample.status != SampleStatus.AVAILABLE:
+                raise InvalidState(
+                    _("{barcode} is {status}; only an available sample can be taken out of its box.").format(
+                        barcode=sample.barcode, status=SampleStatus(sample.status).display_name
+                    )
+                )
+            if sample.box_id is None:
+                raise InvalidState(_("{barcode} is not stored in a box.").format(barcode=sample.barcode))
+            before = sample_state(session, sample)
+            expect = _expect(op, sample)
+            old_box = sample.box_id
+            sample.box_id = sample.pos_row = sample.pos_col = None
+            sample.version += 1
+            sample.updated_at = op.now
+            session.flush()
+            op.intent("sample.unplace", {"uuid": op.key("sample", sample.id), "reason": why}, expect)
+            op.record("unstore", "sample", sample.barcode, *diff(before, sample_state(session, sample)), why)
+            op.samples.add(sample.id)
+            op.locations.add(old_box)
+            return sample_view(session, sample)
+
     # -- checking out and in ---------------------------------------------------------
     def check_out(self, barcode: str, *, reason: str) -> SampleView:
         """Take a sample out; its position stays reserved for its return."""

@@ -47,6 +47,8 @@ class Change:
     samples: frozenset[int] = frozenset()
     locations: frozenset[int] = frozenset()
     kinds: frozenset[str] = frozenset()
+    #: audit actions written ("register", "move", ...): a view can tell new samples from changed ones
+    actions: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -50,6 +50,7 @@ class IntentKind(StrEnum):
     LOCATION_RETIRE = "location.retire"
     SAMPLE_REGISTER = "sample.register"
     SAMPLE_PLACE = "sample.place"
+    SAMPLE_UNPLACE = "sample.unplace"
     SAMPLE_STATUS = "sample.status"
     SAMPLE_WITHDRAW = "sample.withdraw"
     SAMPLE_EDIT = "sample.edit"
@@ -221,6 +222,13 @@ class ConflictResolveArgs(Strict):
     reason: Annotated[str, Field(max_length=1000)] | None = None
 
 
+class SampleUnplaceArgs(Strict):
+    """Take a sample out of its box without another place (undoing a first storage)."""
+
+    uuid: Uuid
+    reason: Annotated[str, Field(max_length=1000)] | None = None
+
+
 ARGUMENTS: dict[IntentKind, type[Strict]] = {
     IntentKind.LOCATION_CREATE: LocationCreateArgs,
     IntentKind.LOCATION_UPDATE: LocationUpdateArgs,
@@ -228,6 +236,7 @@ ARGUMENTS: dict[IntentKind, type[Strict]] = {
     IntentKind.LOCATION_RETIRE: LocationRetireArgs,
     IntentKind.SAMPLE_REGISTER: SampleRegisterArgs,
     IntentKind.SAMPLE_PLACE: SamplePlaceArgs,
+    IntentKind.SAMPLE_UNPLACE: SampleUnplaceArgs,
     IntentKind.SAMPLE_STATUS: SampleStatusArgs,
     IntentKind.SAMPLE_WITHDRAW: SampleWithdrawArgs,
     IntentKind.SAMPLE_EDIT: SampleEditArgs,

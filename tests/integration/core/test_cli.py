@@ -84,6 +84,8 @@ def test_workflow_of_a_bench_day(lab: Path) -> None:
     assert tracseq(lab, "consume", "NEW-1-01", "--volume", "100ul").returncode == 0
     assert tracseq(lab, "discard", "NEW-1-02", "--reason", "tube cracked").returncode == 0
     assert tracseq(lab, "move-box", "BOX-B", "--to", "RACK-L").returncode == 0
+    assert tracseq(lab, "unstore", "TS-002", "--reason", "wrong box").returncode == 0
+    assert json.loads(tracseq(lab, "find", "TS-002", "--json").stdout)["box"] is None
     history = json.loads(tracseq(lab, "history", "NEW-1", "--json").stdout)
     assert [e["action"] for e in history["entries"]] == ["register", "move", "check_out", "check_in", "aliquot"]
     assert history["children"] == ["NEW-1-01", "NEW-1-02"]

@@ -62,3 +62,12 @@ def test_search_ids_can_be_cancelled(services: Services) -> None:
         services.queries.search_ids("", sort="project", should_cancel=lambda: True)
     # the connection works normally afterwards
     assert len(services.queries.search_ids("bulk")) == 3000
+
+
+def test_change_events_name_the_actions(services: Services) -> None:
+    seen = []
+    services.db.add_listener(seen.append)
+    services.samples.register(SampleDraft("EV-1", "plasma", box="BOX-A"))
+    services.samples.move("EV-1", "BOX-B", "A1")
+    assert [c.actions for c in seen] == [frozenset({"register"}), frozenset({"move"})]
+    assert all(c.samples and c.locations for c in seen)

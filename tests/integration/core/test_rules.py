@@ -157,3 +157,20 @@ def test_rename_keeps_search_in_step(services: Services) -> None:
 def test_swaps_inside_one_bulk_move(services: Services) -> None:
     moved = services.samples.move_many([("TS-001", "BOX-A", "A2"), ("TS-002", "BOX-A", "A1")], reason="swap")
     assert [m.where for m in moved] == ["BOX-A:A2", "BOX-A:A1"]
+
+
+def test_unstore_takes_a_sample_out_and_frees_its_place(services: Services) -> None:
+    out = services.samples.unstore("TS-001", reason="stored in the wrong box")
+    assert out.box_label is None and out.status is SampleStatus.AVAILABLE
+    entry = services.queries.history("TS-001")[-1]
+    assert entry.action == "unstore"
+    assert entry.before == {"box": "BOX-A", "position": "A1", "version": 1}
+    assert entry.reason == "stored in the wrong box"
+    services.samples.store("TS-003", "BOX-A", "A1", override_reason="DNA at -80 for a day")
+    with pytest.raises(InvalidState, match="not stored"):
+        services.samples.unstore("TS-001", reason="again")
+    services.samples.check_out("TS-002", reason="assay")
+    with pytest.raises(InvalidState, match="only an available sample"):
+        services.samples.unstore("TS-002", reason="x")
+    with pytest.raises(InvalidInput, match="reason"):
+        services.samples.unstore("TS-004", reason=" ")

@@ -201,6 +201,12 @@ class SyncMachine(RuleBasedStateMachine):
         code = self._barcode(station, sample)
         self._try(lambda: station.services.samples.consume(code, f"{microlitres}ul"))
 
+    @rule(ws=st.integers(0, 5), sample=st.integers(0, 20))
+    def unstore(self, ws: int, sample: int) -> None:
+        station = self._station(ws)
+        code = self._barcode(station, sample)
+        self._try(lambda: station.services.samples.unstore(code, reason="stored by mistake"))
+
     @rule(ws=st.integers(0, 5), sample=st.integers(0, 20), project=st.sampled_from(("P", "Q", "R")))
     def edit(self, ws: int, sample: int, project: str) -> None:
         station = self._station(ws)

@@ -106,3 +106,15 @@ def test_scanner_prefix_and_suffix_are_removed(qtbot, window: MainWindow, settin
     settings.set_value("scanner/suffix", "#")
     scan(qtbot, window, "]C1ts-000020#")
     assert window.detail.sample is not None and window.detail.sample.barcode == "TS-000020"
+
+
+def test_undo_of_a_first_storage_takes_the_tube_out_again(qtbot, window: MainWindow, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window.scan_panel.set_mode(ScanMode.STORE)
+    scan(qtbot, window, "B-0002")
+    scan(qtbot, window, "TS-000101")
+    assert services.queries.get("TS-000101").where == "B-0002:A6"
+    window.scan_panel.undo.click()
+    assert services.queries.get("TS-000101").box_label is None
+    assert [e.action for e in services.queries.history("TS-000101")] == ["register", "store", "unstore"]
+    assert window.scan_panel.feedback.text().startswith("✓")
+    assert window.box_panel.grid_model.index_of_position("A6").data(MARK_ROLE) == "target"
