@@ -42,6 +42,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus_detail", N_("Go to sample &details"), ("Alt+4",), "view"),
     Command("camera_panel", N_("&Camera"), ("Ctrl+Shift+C",), "view"),
     Command("freezers", N_("&Freezers"), ("Ctrl+Shift+F",), "view"),
+    Command("sync_now", N_("Sync &now"), ("F5",), "sync"),
+    Command("sync_conflicts", N_("&Conflicts…"), ("Ctrl+Shift+K",), "sync"),
+    Command("sync_sign_in", N_("&Sign in to a sync server…"), (), "sync"),
     Command("import_csv", N_("&Import samples from CSV…"), ("Ctrl+Shift+I",), "file"),
     Command("export", N_("E&xport samples…"), ("Ctrl+Shift+E",), "file"),
     Command("preferences", N_("&Preferences…"), ("Ctrl+,",), "file"),
@@ -53,6 +56,7 @@ MENUS = (
     ("sample", N_("S&ample")),
     ("workflows", N_("&Workflows")),
     ("view", N_("&View")),
+    ("sync", N_("S&ync")),
 )
 
 

@@ -9,13 +9,15 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from tracseq_desktop.i18n import _, ngettext
+from ui.sync.text import SyncIndicator, link, sync_line
 from ui.tasks import TaskHandle, TaskRunner
 
 
 class StatusBarPanel(QStatusBar):
-    """Sync is a placeholder until the sync issue fills it in; ``alarms_clicked`` opens the freezer dashboard."""
+    """``sync_clicked`` opens the conflict inbox (or sign-in); ``alarms_clicked`` opens the freezer dashboard."""
 
     alarms_clicked = Signal()
+    sync_clicked = Signal()
 
     def __init__(self, db_path: Path, user: str, workstation: str, tasks: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -33,6 +35,9 @@ class StatusBarPanel(QStatusBar):
         self.database = QLabel(self)
         self.user = QLabel(self)
         self.sync = QLabel(self)
+        self._sync_state: SyncIndicator | None = None
+        self.sync.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.sync.linkActivated.connect(lambda _link: self.sync_clicked.emit())
         self.alarms = QLabel(self)
         self._alarm_count: int | None = None  #: open freezer alarms; None while monitoring is not configured
         self.alarms.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -78,6 +83,17 @@ class StatusBarPanel(QStatusBar):
         self.alarms.setAccessibleName(text)
         self.alarms.setToolTip(_("Open the freezer dashboard"))
 
+    def set_sync(self, indicator: SyncIndicator | None) -> None:
+        """Online or offline, changes to send, last sync, open conflicts (``None``: sync not set up)."""
+        self._sync_state = indicator
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        text, tip = sync_line(self._sync_state)
+        self.sync.setText(link(text, "sync"))
+        self.sync.setAccessibleName(text)
+        self.sync.setToolTip(tip)
+
     def set_demo(self, demo: bool) -> None:
         """Demo data is always labelled as such."""
         self.demo.setVisible(demo)
@@ -89,7 +105,7 @@ class StatusBarPanel(QStatusBar):
         self.database.setText(_("Database: {name}").format(name=self._db_path.name))
         self.database.setToolTip(str(self._db_path))
         self.user.setText(_("User: {user}@{workstation}").format(user=self._user, workstation=self._workstation))
-        self.sync.setText(_("Sync: not configured (offline)"))
+        self._show_sync()
         self._show_alarms()
         self.cancel.setText(_("Cancel"))
         self.cancel.setAccessibleName(_("Cancel the running task"))

@@ -37,6 +37,7 @@ from ui.samplepanel import SampleTablePanel
 from ui.scanpanel import ScanPanel
 from ui.settings import SettingsStore
 from ui.statusbar import StatusBarPanel
+from ui.sync.dock import install_sync
 from ui.tasks import TaskRunner, TaskState
 from ui.transfer import start_export, start_import
 from ui.treepanel import StorageTreePanel
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.actions_ = ActionSet(self)
         self.camera = install_camera(self)
         self.freezers = install_freezers(self)
+        self.sync = install_sync(self)
         self._dialog: QDialog | None = None
         self._closed = False
         self._workflow_windows: list[QWidget] = []
@@ -361,6 +363,7 @@ class MainWindow(QMainWindow):
         """First search once the window is up (the id list of a million samples takes a moment)."""
         self.table.run_search()
         self.freezers.start()
+        self.sync.start()
         self.focus_scan()
 
     def open_workflow_runner(self) -> None:
@@ -391,6 +394,7 @@ class MainWindow(QMainWindow):
             window.close()
         self.camera.shutdown()
         self.freezers.shutdown()
+        self.sync.shutdown()
         self.bridge.detach()
         self.language.detach()
         self.tasks.shutdown()
