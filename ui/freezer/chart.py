@@ -124,20 +124,19 @@ class ChartPanel(QWidget):
             axis = item.getAxis(side)
             axis.setPen(pg.mkPen(INK))
             axis.setTextPen(pg.mkPen(INK))
-        item.showGrid(x=True, y=True, alpha=0.25)
+        # No grid: pyqtgraph paints it through the axes at several milliseconds a frame; the ticks and the
+        # labelled limit lines carry the scale.
         item.setMenuEnabled(False)
         item.hideButtons()
+        # Set on the plot, which applies them to every curve it holds (per-curve settings are overridden).
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
         self.view_box = item.getViewBox()
         self.view_box.setMouseEnabled(x=True, y=False)
         self.view_box.disableAutoRange()
         self.curve = pg.PlotDataItem(pen=pg.mkPen(LINE, width=2))
-        self.curve.setDownsampling(auto=True, method="peak")
-        self.curve.setClipToView(True)
         self.low_curve = pg.PlotDataItem(pen=pg.mkPen(None))
         self.high_curve = pg.PlotDataItem(pen=pg.mkPen(None))
-        for part in (self.low_curve, self.high_curve):
-            part.setDownsampling(auto=True, method="peak")
-            part.setClipToView(True)
         self.band = pg.FillBetweenItem(self.low_curve, self.high_curve, brush=pg.mkBrush(*BAND))
         item.addItem(self.band)
         item.addItem(self.curve)
@@ -207,6 +206,9 @@ class ChartPanel(QWidget):
         if data.append(reading):
             self.table_model.appended()
             self._draw_series()
+            for region, excursion in zip(self._regions, data.excursions, strict=True):
+                if excursion.end is None:  # still going on: the shading follows the newest reading
+                    region.setRegion((excursion.start, data.until))
             if self.following:
                 self._follow_view()
             self._fit_y()
@@ -339,11 +341,12 @@ class ChartPanel(QWidget):
         if data is not None and len(data):
             first, last = np.searchsorted(data.at, [left, right])
             first = max(0, first - 1)
-            for array in (data.low, data.high, data.mean):
+            for array in (data.low, data.high) if data.bucketed else (data.mean,):
                 window = array[first : last + 1]
-                finite = window[np.isfinite(window)]
-                if finite.size:
-                    values += [float(finite.min()), float(finite.max())]
+                if window.size:  # fmin/fmax skip NaN gaps without copying the window
+                    low_value, high_value = float(np.fmin.reduce(window)), float(np.fmax.reduce(window))
+                    if math.isfinite(low_value):
+                        values += [low_value, high_value]
             for limit in (data.high_limit, data.low_limit):
                 if limit is not None:
                     values.append(limit)

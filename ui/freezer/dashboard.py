@@ -107,6 +107,7 @@ class FreezerDashboard(QWidget):
         for unit, reading in latest.items():
             tile = self.tiles.tiles.get(unit)
             if tile is not None:
+                tile.announced_at = announced
                 tile.set_reading(reading)
                 self.latencies_ms.append((time.perf_counter() - announced) * 1000)
             if unit == self.unit:

@@ -41,7 +41,8 @@ class UnitTile(QFrame):
         self.setMinimumWidth(230)
         self.level = "ok"
         self.reading: Reading | None = None
-        self.updated_at = 0.0  #: perf_counter of the last reading shown (the benchmark reads it)
+        self.updated_at = 0.0  #: perf_counter when the last reading was shown (the benchmark reads it)
+        self.announced_at = 0.0  #: perf_counter when that reading's commit was announced
         self.polled = True
         self.selected = False
         self.title = QLabel(self)
@@ -211,7 +212,7 @@ class TileGrid(QWidget):
     def row_height(self) -> int:
         """Height of one row of tiles (the dashboard keeps at least one row visible)."""
         heights = [tile.sizeHint().height() for tile in self.tiles.values()]
-        return max(heights, default=self.empty.sizeHint().height()) + 16
+        return max(heights, default=self.empty.sizeHint().height()) + 24
 
     def _place(self) -> None:
         self.empty.setVisible(not self.tiles)
