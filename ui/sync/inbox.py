@@ -214,6 +214,7 @@ class ConflictInboxPanel(QWidget):
 
 
 def details_text(conflict: ConflictView) -> str:
+    """The selected conflict in plain text: what, where, and the choices (one per line)."""
     lines = [
         _("{kind}, found {time}, site {site}").format(
             kind=kind_title(conflict.kind), time=conflict_time(conflict), site=conflict.site
@@ -222,7 +223,8 @@ def details_text(conflict: ConflictView) -> str:
     ]
     lines += [_("{name}: {value}").format(name=name, value=value) for name, value in subject_lines(conflict)]
     if conflict.status == "open":
-        lines.append(_("Options: {options}").format(options="; ".join(option.title for option in conflict.options)))
+        lines.append(_("Options:"))
+        lines += [_("• {option}").format(option=option.title) for option in conflict.options]
     else:
         lines.append(conflict_state(conflict))
         if conflict.resolved_reason:
