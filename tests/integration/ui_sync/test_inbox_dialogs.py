@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -116,3 +117,41 @@ def test_resolved_conflicts_show_with_the_filter_and_cannot_be_resolved_again(
     inbox.set_include_resolved(False)
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 1, timeout=5_000)
     assert inbox.empty.isHidden()
+
+
+#: A tiny German catalog for the switch (the real one in i18n/ is filled by the translators).
+GERMAN = {
+    "Sync: online": "Sync: verbunden",
+    "no conflicts": "keine Konflikte",
+    "Sync conflicts": "Sync-Konflikte",
+    "What happened": "Was geschah",
+    "Open conflicts": "Offene Konflikte",
+    "Sync &now": "Jetzt &synchronisieren",
+}
+
+
+def test_switching_the_language_retranslates_the_sync_field_and_the_inbox(
+    qtbot: QtBot, make_window: WindowFactory, ann: Station, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "i18n" / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    lines = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"', ""]
+    for source, target in GERMAN.items():
+        lines += [f'msgid "{source}"', f'msgstr "{target}"', ""]
+    (folder / "tracseq.po").write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setenv("TRACSEQ_I18N_DIR", str(tmp_path / "i18n"))
+    window = make_window(ann.services, ann.tokens)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: "Sync: online" in window.status.sync.accessibleName(), timeout=15_000)
+
+    window.language.apply("de")
+    text = window.status.sync.accessibleName()
+    assert text.startswith("Sync: verbunden") and text.endswith("keine Konflikte")
+    assert "/" not in text  # the last sync time in the German form (26.11.26), not 11/26/26
+    assert window.sync.dock.windowTitle() == "Sync-Konflikte"
+    assert window.sync.inbox.model.headerData(2, Qt.Orientation.Horizontal) == "Was geschah"
+    assert window.sync.inbox.filter.itemText(0) == "Offene Konflikte"
+    assert window.actions_["sync_now"].text() == "Jetzt &synchronisieren"
+    window.language.apply("en")
+    assert window.status.sync.accessibleName().startswith("Sync: online")
