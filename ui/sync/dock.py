@@ -54,6 +54,7 @@ class SyncDock(QObject):
         self.notices: list[tuple[str, str]] = []  #: (title, message) of each notification, oldest first
         self.tray: QSystemTrayIcon | None = None
         self._closed = False
+        self._asked = False  #: the user asked for the sync in flight (its outcome is worth a message)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(250)
@@ -118,7 +119,10 @@ class SyncDock(QObject):
     @Slot()
     def sync_now(self) -> None:
         """Sync in the background; offers the sign-in dialog when there is nobody to sync as."""
-        if self._closed or self.controller.request_sync():
+        if self._closed:
+            return
+        if self.controller.request_sync():
+            self._asked = True
             return
         status = self.controller.status()
         if status is None:
@@ -222,9 +226,14 @@ class SyncDock(QObject):
     def _on_outcome(self, outcome: Outcome) -> None:
         if outcome.step in (Step.OPENED, Step.SIGNED_IN, Step.SYNCED):
             self.refresh()
+        if outcome.step not in (Step.SYNCED, Step.OFFLINE, Step.FAILED, Step.SIGN_IN_NEEDED):
+            return
         status_bar = self._window.status
+        asked, self._asked = self._asked, False
         if outcome.step is Step.SYNCED and outcome.result is not None:
             result = outcome.result
+            if result.new_conflicts or not (asked or result.pushed or result.pulled):
+                return  # the conflict notice stays; a quiet periodic sync leaves the bench's messages alone
             status_bar.showMessage(
                 _("Synced: {sent}, {received}.").format(
                     sent=ngettext("{count} change sent", "{count} changes sent", result.pushed).format(
@@ -235,6 +244,11 @@ class SyncDock(QObject):
                     ),
                 ),
                 5000,
+            )
+        elif outcome.step is Step.OFFLINE and asked:
+            status_bar.showMessage(
+                _("The server cannot be reached; changes are kept here and sent later."),
+                8000,
             )
         elif outcome.step is Step.FAILED and outcome.message:
             status_bar.showMessage(outcome.message, 10_000)  # in words, never a dialog: work goes on offline

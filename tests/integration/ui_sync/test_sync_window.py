@@ -87,6 +87,7 @@ def test_slot_collision_synced_from_the_window_is_resolved_there_and_seen_resolv
     assert window.sync.dock.isVisible() and inbox.banner.isVisible()
     assert "C4" in inbox.banner.text.text()
     assert [title for title, _m in window.sync.notices] == ["1 new sync conflict"]
+    assert window.status.currentMessage().startswith("1 new sync conflict: ")
 
     # resolve it from the dialog: bob's tube (first at the server) keeps C4
     window.sync.show_inbox()
@@ -145,6 +146,7 @@ def test_offline_the_window_keeps_working_counts_pending_changes_and_retries_unt
     window.actions_["sync_now"].trigger()
     qtbot.waitUntil(lambda: any(o.step is Step.OFFLINE for o in seen), timeout=10_000)
     qtbot.waitUntil(lambda: "Sync: offline" in sync_text(window), timeout=5_000)
+    assert "changes are kept here and sent later" in window.status.currentMessage()
     # work goes on: each change is counted as waiting to be sent
     ann.services.samples.store("TUBE-3", "BOX-1", "A1")
     qtbot.waitUntil(lambda: "1 change to send" in sync_text(window), timeout=5_000)
