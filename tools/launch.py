@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -309,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args, rest = build_parser().parse_known_args(argv)
+    # A terminated launcher still stops its children (simulator, window, Xvfb) on the way out.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     db: Path = args.db.resolve()
     if args.screenshots is not None:
         return take_screenshots(db, args.scenario, args.screenshots)
