@@ -1,17 +1,22 @@
 """Sync benchmark against a real ``tracseq-server`` subprocess on loopback (SQLite or PostgreSQL).
 
-    python bench/sync.py [--push 100000] [--pull 100000] [--bootstrap 1000000] [--stations 50] [--db URL]
+    python bench/sync.py [--scale 1.0] [--db URL] [--skip push|pull|bootstrap|concurrent] [--profile DIR]
 
 1. push N intents (sample registrations with their audit entries) from one workstation;
-2. pull N changes into a second workstation that reads the feed from cursor 0;
+2. pull those N changes into a second workstation that reads the feed from cursor 0;
 3. bootstrap a new workstation from a snapshot of M samples (bulk-loaded on the server);
 4. K workstations syncing at once (each: 20 local changes, then sync; 5 rounds): throughput and p95.
-Targets from issue 6: push <= 20 s, pull <= 10 s, bootstrap <= 60 s.
+
+Targets from issue 6 at full size (N = 100,000, M = 1,000,000, K = 50): push <= 20 s, pull <= 10 s,
+bootstrap <= 60 s; the concurrent run is reported (no target). ``--scale 0.1`` runs a tenth of
+everything (targets scaled alike) in about a minute. ``--profile DIR`` writes cProfile files for
+the server process (server.prof) and each client phase (client_<phase>.prof).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import shutil
 import socket
@@ -22,6 +27,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,22 +49,89 @@ from tracseq_desktop.sync.service import SyncService
 from tracseq_desktop.sync.tokens import MemoryTokenStore
 from tracseq_desktop.sync.wire import Role
 
-BIN = Path(sys.executable).parent
 PASSWORD = "bench-password"
+FULL_PUSH = 100_000
+FULL_BOOTSTRAP = 1_000_000
+FULL_STATIONS = 50
+TARGETS_S = {"push": 20.0, "pull": 10.0, "bootstrap": 60.0}
 
 
-def start_server(db: str) -> tuple[subprocess.Popen[bytes], str]:
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Figure:
+    phase: str
+    count: int
+    unit: str
+    seconds: float
+    full: int  #: the count the issue's target is for
+
+    def line(self) -> str:
+        target = TARGETS_S[self.phase] * self.count / self.full
+        verdict = "met" if self.seconds <= target else "MISSED"
+        per_full = self.seconds * self.full / self.count if self.count else 0.0
+        return (
+            f"{self.phase:<10} {self.count:>9,} {self.unit:<8} {self.seconds:8.2f} s   target <= {target:6.2f} s"
+            f"  {verdict:<6}  ({self.count / self.seconds:,.0f}/s; {per_full:.1f} s per {self.full:,})"
+        )
+
+
+class Profiler:
+    """cProfile per client phase when ``--profile DIR`` is given; does nothing otherwise."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        if self.folder is None:
+            yield
+            return
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            yield
+        finally:
+            profile.disable()
+            profile.dump_stats(self.folder / f"client_{name}.prof")
+
+
+_PROFILED_SERVER = """
+import cProfile, signal, sys
+from tracseq_desktop.server.cli import main
+def stop(*_args):
+    raise SystemExit(0)
+signal.signal(signal.SIGTERM, stop)
+profile = cProfile.Profile()
+profile.enable()
+try:
+    main(sys.argv[2:])
+finally:
+    profile.disable()
+    profile.dump_stats(sys.argv[1])
+"""
+
+
+def start_server(db: str, profile: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([str(BIN / "tracseq-server"), "--db", db, "--port", str(port)])
+    argv = ["--db", db, "--port", str(port), "--log-level", "warning"]
+    if profile is None:
+        command = [sys.executable, "-m", "tracseq_desktop.server.cli", *argv]
+    else:  # uvicorn re-raises SIGTERM after its shutdown: a handler turns it into SystemExit so the stats get written
+        command = [sys.executable, "-c", _PROFILED_SERVER, str(profile / "server.prof"), *argv]
+    process = subprocess.Popen(command)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(600):
         try:
             if httpx.get(url + "/v1/health").status_code == 200:
                 return process, url
         except httpx.TransportError:
             time.sleep(0.1)
+    process.kill()
     raise RuntimeError("server did not start")
 
 
@@ -65,6 +140,11 @@ def station(folder: Path, name: str, url: str, user: str) -> SyncService:
     sync = SyncService(services, token_store=MemoryTokenStore())
     sync.login(url, user, PASSWORD)
     return sync
+
+
+def close_station(sync: SyncService) -> None:
+    sync.close()
+    sync._services.close()
 
 
 def build_site(sync: SyncService, site: str, boxes: int) -> None:
@@ -77,33 +157,43 @@ def build_site(sync: SyncService, site: str, boxes: int) -> None:
         loc.create("box", f"{site}-B{b}", parent=f"{site}-K", geometry="10x10")
 
 
-def bench_push_pull(folder: Path, url: str, count: int, pull_count: int) -> dict[str, float]:
+def count_samples(sync: SyncService) -> int:
+    with sync._services.db.reading() as session:
+        return int(session.execute(text("SELECT count(*) FROM sample")).scalar_one())
+
+
+def bench_push(folder: Path, url: str, count: int, profiler: Profiler) -> Figure:
     writer = station(folder, "writer", url, "bench")
     build_site(writer, "BENCH", 1)
-    services = writer._services
+    began = time.perf_counter()
     for start in range(0, count, 1000):
         drafts = [SampleDraft(f"P-{i:07d}", "plasma", volume="1ml") for i in range(start, min(count, start + 1000))]
-        services.samples.register_many(drafts)
+        writer._services.samples.register_many(drafts)
+    log(f"setup: {count:,} samples registered on the writer in {time.perf_counter() - began:.1f} s")
     engine = writer.engine()
-    began = time.perf_counter()
-    report = engine.push_all()
-    push_s = time.perf_counter() - began
-    assert report.rejected == 0, report.rejections[:3]
+    with profiler.phase("push"):
+        began = time.perf_counter()
+        report = engine.push_all()
+        elapsed = time.perf_counter() - began
+    assert report.rejected == 0 and report.conflicts == 0, report.rejections[:3]
+    assert report.applied >= count, report
+    close_station(writer)
+    return Figure("push", report.pushed, "intents", elapsed, FULL_PUSH)
+
+
+def bench_pull(folder: Path, url: str, expected: int, profiler: Profiler) -> Figure:
     reader = station(folder, "reader", url, "bench")
     with reader._services.db.writing() as session:
-        meta_set(session, CURSOR_KEY, "0")
+        meta_set(session, CURSOR_KEY, "0")  # read the feed from its start instead of a snapshot
     engine = reader.engine()
-    began = time.perf_counter()
-    pulled = SyncEngine.pull_all(engine)
-    pull_s = time.perf_counter() - began
-    assert pulled
-    with reader._services.db.reading() as session:
-        have = session.execute(text("SELECT count(*) FROM sample")).scalar_one()
-    assert have >= min(count, pull_count), have
-    for s in (writer, reader):
-        s.close()
-        s._services.close()
-    return {"push_intents": report.pushed, "push_s": push_s, "pull_changes": have, "pull_s": pull_s}
+    with profiler.phase("pull"):
+        began = time.perf_counter()
+        settled = SyncEngine.pull_all(engine)
+        elapsed = time.perf_counter() - began
+    have = count_samples(reader)
+    assert settled and have >= expected, (settled, have, expected)
+    close_station(reader)
+    return Figure("pull", have, "changes", elapsed, FULL_PUSH)
 
 
 def fill_server(db_url: str, site: str, samples: int) -> None:
@@ -151,25 +241,22 @@ def fill_server(db_url: str, site: str, samples: int) -> None:
     db.close()
 
 
-def bench_bootstrap(folder: Path, url: str, site_user: str, samples: int) -> dict[str, float]:
+def bench_bootstrap(folder: Path, url: str, site_user: str, samples: int, profiler: Profiler) -> Figure:
     fresh = station(folder, "fresh", url, site_user)
-    began = time.perf_counter()
-    result = fresh.sync_now()
-    elapsed = time.perf_counter() - began
-    with fresh._services.db.reading() as session:
-        have = session.execute(text("SELECT count(*) FROM sample")).scalar_one()
+    with profiler.phase("bootstrap"):
+        began = time.perf_counter()
+        result = fresh.sync_now()
+        elapsed = time.perf_counter() - began
+    have = count_samples(fresh)
     assert result.bootstrapped and have == samples, (have, samples)
-    fresh.close()
-    fresh._services.close()
-    return {"bootstrap_samples": have, "bootstrap_s": elapsed}
+    close_station(fresh)
+    return Figure("bootstrap", have, "samples", elapsed, FULL_BOOTSTRAP)
 
 
-def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops: int = 20) -> dict[str, float]:
-    syncs = []
-    for i in range(stations):
-        sync = station(folder, f"ws{i}", url, f"c{i % 5}")
-        syncs.append(sync)
-    for i in range(5):  # each of five sites gets its building once
+def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops: int = 20) -> str:
+    sites = min(5, stations)
+    syncs = [station(folder, f"ws{i}", url, f"c{i % sites}") for i in range(stations)]
+    for i in range(sites):  # each site gets its building once
         build_site(syncs[i], f"C{i}", 10)
         syncs[i].sync_now()
     for sync in syncs:
@@ -177,17 +264,20 @@ def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops
     latencies: list[float] = []
     counts = [0]
     lock = threading.Lock()
+    failures: list[BaseException] = []
 
     def work(index: int, sync: SyncService) -> None:
-        samples = sync._services.samples
-        for r in range(rounds):
-            drafts = [SampleDraft(f"W{index}-{r}-{k}", "plasma", volume="1ml") for k in range(ops)]
-            samples.register_many(drafts)
-            began = time.perf_counter()
-            result = sync.sync_now()
-            with lock:
-                latencies.append(time.perf_counter() - began)
-                counts[0] += result.pushed
+        try:
+            samples = sync._services.samples
+            for r in range(rounds):
+                samples.register_many([SampleDraft(f"W{index}-{r}-{k}", "plasma", volume="1ml") for k in range(ops)])
+                began = time.perf_counter()
+                result = sync.sync_now()
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+                    counts[0] += result.pushed
+        except BaseException as error:  # reported after the join
+            failures.append(error)
 
     began = time.perf_counter()
     threads = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate(syncs)]
@@ -197,31 +287,43 @@ def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops
         t.join()
     wall = time.perf_counter() - began
     for sync in syncs:
-        sync.close()
-        sync._services.close()
+        close_station(sync)
+    if failures:
+        raise failures[0]
     latencies.sort()
-    return {
-        "stations": stations,
-        "syncs": len(latencies),
-        "intents": counts[0],
-        "wall_s": wall,
-        "intents_per_s": counts[0] / wall,
-        "sync_p50_s": statistics.median(latencies),
-        "sync_p95_s": latencies[int(0.95 * (len(latencies) - 1))],
-    }
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return (
+        f"concurrent {stations} workstations x {rounds} rounds of {ops} registrations: {counts[0]:,} intents in"
+        f" {wall:.2f} s = {counts[0] / wall:,.0f} intents/s; {len(latencies)} syncs, latency p50"
+        f" {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s (reported; no target)"
+    )
+
+
+def timed(label: str, action: Callable[[], None]) -> None:
+    began = time.perf_counter()
+    action()
+    log(f"setup: {label} in {time.perf_counter() - began:.1f} s")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--push", type=int, default=100_000)
-    parser.add_argument("--pull", type=int, default=100_000)
-    parser.add_argument("--bootstrap", type=int, default=1_000_000)
-    parser.add_argument("--stations", type=int, default=50)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes (default 1)")
+    parser.add_argument("--push", type=int, help=f"intents to push and pull (default {FULL_PUSH:,} x scale)")
+    parser.add_argument("--bootstrap", type=int, help=f"snapshot samples (default {FULL_BOOTSTRAP:,} x scale)")
+    parser.add_argument("--stations", type=int, help=f"concurrent workstations (default {FULL_STATIONS} x scale)")
     parser.add_argument("--db", help="server database URL (default: a SQLite file in a temporary folder)")
-    parser.add_argument("--skip", action="append", default=[], choices=["push", "bootstrap", "concurrent"])
+    parser.add_argument("--skip", action="append", default=[], choices=["push", "pull", "bootstrap", "concurrent"])
+    parser.add_argument("--profile", type=Path, help="write cProfile files into this folder")
     args = parser.parse_args()
+    push_n = args.push if args.push is not None else max(100, round(FULL_PUSH * args.scale))
+    boot_n = args.bootstrap if args.bootstrap is not None else max(1000, round(FULL_BOOTSTRAP * args.scale))
+    stations = args.stations if args.stations is not None else max(5, round(FULL_STATIONS * args.scale))
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    profiler = Profiler(args.profile)
     folder = Path(tempfile.mkdtemp(prefix="tracseq-bench-sync-"))
     db_url = args.db or str(folder / "server.db")
+    lines: list[str] = []
     try:
         setup = open_server_database(db_url)
         create_user(setup, "bench", PASSWORD, Role.MANAGER, ["BENCH"], utc_now())
@@ -230,21 +332,29 @@ def main() -> int:
             create_user(setup, f"c{i}", PASSWORD, Role.MANAGER, [f"C{i}"], utc_now())
         setup.close()
         if "bootstrap" not in args.skip:
-            fill_server(db_url, "BIG", args.bootstrap)
-        process, url = start_server(db_url)
+            timed(f"{boot_n:,} samples loaded into the server", lambda: fill_server(db_url, "BIG", boot_n))
+        process, url = start_server(db_url, args.profile)
         try:
-            results: dict[str, float] = {}
             if "push" not in args.skip:
-                results.update(bench_push_pull(folder, url, args.push, args.pull))
+                pushed = bench_push(folder, url, push_n, profiler)
+                lines.append(pushed.line())
+                log(lines[-1])
+                if "pull" not in args.skip:
+                    lines.append(bench_pull(folder, url, push_n, profiler).line())
+                    log(lines[-1])
             if "bootstrap" not in args.skip:
-                results.update(bench_bootstrap(folder, url, "boot", args.bootstrap))
+                lines.append(bench_bootstrap(folder, url, "boot", boot_n, profiler).line())
+                log(lines[-1])
             if "concurrent" not in args.skip:
-                results.update(bench_concurrent(folder, url, args.stations))
+                lines.append(bench_concurrent(folder, url, stations))
+                log(lines[-1])
         finally:
             process.terminate()
-            process.wait(timeout=30)
-        for key, value in results.items():
-            print(f"{key:>20}: {value:,.2f}" if isinstance(value, float) else f"{key:>20}: {value:,}")
+            process.wait(timeout=60)
+        backend = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite"
+        print(f"sync benchmark, {backend} server, scale {args.scale:g}:")
+        for line in lines:
+            print("  " + line)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
