@@ -13,19 +13,26 @@ from sqlalchemy.orm import Session
 
 from tracseq_desktop.i18n import _
 from tracseq_desktop.server.apply import PushContext, Rejected, Result, apply_intent, parse_args
+from tracseq_desktop.server.bulk import (
+    INSERT_AUDIT,
+    INSERT_CHANGE,
+    apply_registrations,
+    depths,
+    fetch_states,
+    json_text,
+    wire_time,
+)
 from tracseq_desktop.server.db import CHANGE_COUNTER, ServerDatabase
 from tracseq_desktop.server.models import (
     AuditRecord,
-    ChangeRecord,
     Conflict,
     Counter,
-    Location,
     MutationRecord,
     Sample,
     UserAccount,
     Workstation,
 )
-from tracseq_desktop.server.states import conflict_state, location_state, sample_state
+from tracseq_desktop.server.states import conflict_state
 from tracseq_desktop.sync import wire
 from tracseq_desktop.sync.wire import IntentKind, Outcome
 
@@ -37,21 +44,26 @@ def push(
     workstation_id: str,
     request: wire.PushRequest,
     now: datetime,
+    *,
+    bulk: bool = True,
 ) -> tuple[list[wire.MutationResult], int, int]:
-    """Apply one batch in one transaction; returns (results, audit held through, last seq)."""
+    """Apply one batch in one transaction; returns (results, audit held through, last seq).
+
+    ``bulk=False`` applies every intent through the per-intent path (the reference the bulk path is tested against).
+    """
     with db.writing() as session:
         db.lock_counter(session)
         workstation = session.get(Workstation, workstation_id)
         assert workstation is not None
         workstation.seen_at = now
         ctx = PushContext(session, user, sites, workstation, now)
-        results = _apply_batch(ctx, request.mutations)
+        results = _apply_batch(ctx, request.mutations, bulk=bulk)
         _store_audit(session, workstation, request.audit)
         _emit_changes(db, ctx)
         return results, workstation.audit_through, workstation.last_seq
 
 
-def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation]) -> list[wire.MutationResult]:
+def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation], *, bulk: bool) -> list[wire.MutationResult]:
     keys = [m.key for m in mutations]
     ctx.known = {
         row.key: row
@@ -71,6 +83,13 @@ def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation]) -> list[wire.
             ):
                 end += 1
             results.extend(_apply_group(ctx, mutations[index:end]))
+            index = end
+            continue
+        if bulk and m.kind is IntentKind.SAMPLE_REGISTER:
+            end = index
+            while end < len(mutations) and mutations[end].kind is IntentKind.SAMPLE_REGISTER:
+                end += 1
+            results.extend(apply_registrations(ctx, mutations[index:end], lambda one: _apply_one(ctx, one)))
             index = end
             continue
         results.append(_apply_one(ctx, m))
@@ -177,79 +196,71 @@ def _result(m: wire.Mutation, result: Result) -> wire.MutationResult:
 def _store_audit(session: Session, ws: Workstation, entries: list[wire.AuditRecord]) -> None:
     """Append-only and exactly once: (workstation, local id) is unique; repeats are skipped."""
     ordered = sorted(entries, key=lambda e: e.local_id)
-    held: set[int] = set()
-    if ordered:
-        held = set(
-            session.scalars(
-                select(AuditRecord.local_id).where(
-                    AuditRecord.workstation_id == ws.id,
-                    AuditRecord.local_id.between(ordered[0].local_id, ordered[-1].local_id),
-                )
+    if not ordered:
+        return
+    session.flush()
+    conn = session.connection()
+    held = set(
+        conn.scalars(
+            select(AuditRecord.local_id).where(
+                AuditRecord.workstation_id == ws.id,
+                AuditRecord.local_id.between(ordered[0].local_id, ordered[-1].local_id),
             )
         )
+    )
+    rows: list[dict[str, Any]] = []
     for entry in ordered:
         if entry.local_id not in held:
             held.add(entry.local_id)
-            session.add(
-                AuditRecord(
-                    site=ws.site,
-                    workstation_id=ws.id,
-                    local_id=entry.local_id,
-                    at=_parse_at(entry.at, ws.seen_at),
-                    actor=entry.actor,
-                    action=entry.action,
-                    entity_type=entry.entity_type,
-                    entity_key=entry.entity_key,
-                    before=entry.before,
-                    after=entry.after,
-                    reason=entry.reason,
-                    operation_id=entry.operation_id,
-                    hash=entry.hash,
-                )
-            )
+            rows.append(
+                {
+                    "site": ws.site, "workstation_id": ws.id, "local_id": entry.local_id, "at": wire_time(entry.at),
+                    "actor": entry.actor, "action": entry.action, "entity_type": entry.entity_type,
+                    "entity_key": entry.entity_key, "before": _json_text(entry.before),
+                    "after": _json_text(entry.after), "reason": entry.reason, "operation_id": entry.operation_id,
+                    "hash": entry.hash,
+                }
+            )  # fmt: skip
         if entry.local_id == ws.audit_through + 1:
             ws.audit_through = entry.local_id
-    session.flush()
+    INSERT_AUDIT.run(conn, rows)
 
 
-def _location_depth(session: Session, loc: Location) -> int:
-    depth, current = 0, loc
-    while current.parent is not None and depth < 16:
-        parent = session.get(Location, current.parent)
-        if parent is None:
-            break
-        current, depth = parent, depth + 1
-    return depth
-
-
-def _sample_depth(session: Session, s: Sample) -> int:
-    depth, current = 0, s
-    while current.parent is not None and depth < 64:
-        parent = session.get(Sample, current.parent)
-        if parent is None:
-            break
-        current, depth = parent, depth + 1
-    return depth
+def _json_text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json_text(value)
 
 
 def _emit_changes(db: ServerDatabase, ctx: PushContext) -> None:
-    """One change per touched entity, parents before children, numbered in commit order."""
+    """One change per touched entity, parents before children, numbered in commit order.
+
+    Touched rows are read back with a few ``IN`` queries and the changes written with one
+    ``executemany``: a batch of 500 registrations costs a handful of statements.
+    """
     session = ctx.session
+    session.flush()
+    conn = session.connection()
+    keys: dict[str, list[str]] = {"location": [], "sample": [], "conflict": []}
+    for entity_type, key in ctx.touched:
+        keys[entity_type].append(key)
+    locations = fetch_states(conn, "location", keys["location"])
+    samples = fetch_states(conn, "sample", keys["sample"])
+    location_depth = depths(conn, "location", {k: v["parent"] for k, v in locations.items()}, 16)
+    sample_depth = depths(conn, "sample", {k: v["parent"] for k, v in samples.items()}, 64)
     rows: list[tuple[tuple[int, int], str, str, str, dict[str, Any] | None]] = []
     fallback_site = ctx.workstation.site
     for entity_type, key in ctx.touched:
         if entity_type == "location":
-            loc = session.get(Location, key)
+            loc = locations.get(key)
             if loc is None:
                 rows.append(((3, 0), fallback_site, entity_type, key, None))
             else:
-                rows.append(((0, _location_depth(session, loc)), loc.site, entity_type, key, location_state(loc)))
+                rows.append(((0, location_depth[key]), loc["site"], entity_type, key, loc))
         elif entity_type == "sample":
-            s = session.get(Sample, key)
+            s = samples.get(key)
             if s is None:
                 rows.append(((2, 0), fallback_site, entity_type, key, None))
             else:
-                rows.append(((1, _sample_depth(session, s)), s.site, entity_type, key, sample_state(s)))
+                rows.append(((1, sample_depth[key]), s["site"], entity_type, key, s))
         else:
             c = session.get(Conflict, key)
             if c is not None:
@@ -259,11 +270,13 @@ def _emit_changes(db: ServerDatabase, ctx: PushContext) -> None:
     rows.sort(key=lambda r: r[0])
     last = db.advance_counter(session, len(rows))
     first = last - len(rows) + 1
-    session.add_all(
-        ChangeRecord(seq=first + i, site=site, entity_type=etype, key=key, data=data)
-        for i, (_order, site, etype, key, data) in enumerate(rows)
+    INSERT_CHANGE.run(
+        conn,
+        [
+            {"seq": first + i, "site": site, "entity_type": etype, "key": key, "data": _json_text(data)}
+            for i, (_order, site, etype, key, data) in enumerate(rows)
+        ],
     )
-    session.flush()
 
 
 _CHANGES_SQL = text(

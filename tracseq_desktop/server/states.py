@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.server.models import Conflict, Location, Sample
@@ -17,50 +18,50 @@ def _t(value: Any) -> str | None:
     return None if value is None else to_utc_text(value)
 
 
-def location_state(loc: Location) -> dict[str, Any]:
-    return {
-        "uuid": loc.uuid,
-        "site": loc.site,
-        "kind": loc.kind,
-        "label": loc.label,
-        "name": loc.name,
-        "parent": loc.parent,
-        "unit_type": loc.unit_type,
-        "temperature_class": loc.temperature_class,
-        "rows": loc.rows,
-        "cols": loc.cols,
-        "capacity": loc.capacity,
-        "retired": bool(loc.retired),
-        "version": loc.version,
-        "created_at": _t(loc.created_at),
-        "updated_at": _t(loc.updated_at),
-    }
+#: the wire state's fields, in the order of the snapshot's positional lines
+LOCATION_FIELDS = (
+    "uuid", "site", "kind", "label", "name", "parent", "unit_type", "temperature_class", "rows", "cols", "capacity",
+    "retired", "version", "created_at", "updated_at",
+)  # fmt: skip
+SAMPLE_FIELDS = (
+    "uuid", "site", "barcode", "sample_type", "status", "volume_nl", "concentration", "concentration_unit", "project",
+    "owner", "collected_at", "expires_at", "freeze_thaw_count", "attributes", "parent", "box", "row", "col", "version",
+    "created_at", "updated_at",
+)  # fmt: skip
+_TIMES = frozenset({"created_at", "updated_at", "collected_at", "expires_at"})
 
 
-def sample_state(s: Sample) -> dict[str, Any]:
-    return {
-        "uuid": s.uuid,
-        "site": s.site,
-        "barcode": s.barcode,
-        "sample_type": s.sample_type,
-        "status": s.status,
-        "volume_nl": s.volume_nl,
-        "concentration": s.concentration,
-        "concentration_unit": s.concentration_unit,
-        "project": s.project,
-        "owner": s.owner,
-        "collected_at": _t(s.collected_at),
-        "expires_at": _t(s.expires_at),
-        "freeze_thaw_count": s.freeze_thaw_count,
-        "attributes": dict(s.attributes or {}),
-        "parent": s.parent,
-        "box": s.box,
-        "row": s.row,
-        "col": s.col,
-        "version": s.version,
-        "created_at": _t(s.created_at),
-        "updated_at": _t(s.updated_at),
-    }
+def location_state(loc: Location | Row[Any]) -> dict[str, Any]:
+    """From an ORM object or a typed Core row of ``location`` (times as datetimes)."""
+    state = {name: getattr(loc, name) for name in LOCATION_FIELDS}
+    for name in ("created_at", "updated_at"):
+        state[name] = _t(state[name])
+    state["retired"] = bool(state["retired"])
+    return state
+
+
+def sample_state(s: Sample | Row[Any]) -> dict[str, Any]:
+    """From an ORM object or a typed Core row of ``sample`` (times as datetimes, attributes decoded)."""
+    state = {name: getattr(s, name) for name in SAMPLE_FIELDS}
+    for name in _TIMES:
+        state[name] = _t(state[name])
+    state["attributes"] = dict(state["attributes"] or {})
+    return state
+
+
+def location_state_raw(values: Sequence[Any]) -> dict[str, Any]:
+    """From the stored columns ``LOCATION_FIELDS`` as plain SQL returns them (times are stored wire text)."""
+    state = dict(zip(LOCATION_FIELDS, values, strict=True))
+    state["retired"] = bool(state["retired"])
+    return state
+
+
+def sample_state_raw(values: Sequence[Any]) -> dict[str, Any]:
+    """From the stored columns ``SAMPLE_FIELDS`` as plain SQL returns them (attributes as JSON text)."""
+    state = dict(zip(SAMPLE_FIELDS, values, strict=True))
+    attributes = state["attributes"]
+    state["attributes"] = json.loads(attributes) if attributes and attributes != "{}" else {}
+    return state
 
 
 def conflict_state(c: Conflict) -> dict[str, Any]:

@@ -77,7 +77,8 @@ class SyncClient:
         self._keep(wire.TokenResponse.model_validate(data))
 
     # -- requests -----------------------------------------------------------------------------
-    def _send(self, method: str, path: str, *, auth: bool = False, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, *, auth: bool = False, raw: bool = False, **kwargs: Any) -> Any:
+        """The answer's JSON (decoded, or the bytes with ``raw`` for pydantic to parse in one go)."""
         headers = dict(kwargs.pop("headers", None) or {})
         if auth:
             headers["Authorization"] = f"Bearer {self._access}"
@@ -87,28 +88,28 @@ class SyncClient:
             raise Offline(_("The server cannot be reached: {error}").format(error=type(error).__name__)) from None
         if response.status_code >= 400:
             raise ServerRefused(_describe(response), response.status_code)
-        return response.json()
+        return response.content if raw else response.json()
 
-    def _authorised(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _authorised(self, method: str, path: str, *, raw: bool = False, **kwargs: Any) -> Any:
         with self._lock:
             if self._access is None:
                 self._refresh()
         try:
-            return self._send(method, path, auth=True, **kwargs)
+            return self._send(method, path, auth=True, raw=raw, **kwargs)
         except ServerRefused as error:
             if error.status != 401:
                 raise
         with self._lock:
             self._refresh()
-        return self._send(method, path, auth=True, **kwargs)
+        return self._send(method, path, auth=True, raw=raw, **kwargs)
 
     def push(self, request: wire.PushRequest) -> wire.PushResponse:
-        data = self._authorised("POST", "/push", content=request.model_dump_json(), headers=_JSON)
-        return wire.PushResponse.model_validate(data)
+        data = self._authorised("POST", "/push", raw=True, content=request.model_dump_json(), headers=_JSON)
+        return wire.PushResponse.model_validate_json(data)
 
     def pull(self, after: int, limit: int = wire.DEFAULT_PAGE) -> wire.PullResponse:
-        data = self._authorised("GET", "/changes", params={"after": after, "limit": limit})
-        return wire.PullResponse.model_validate(data)
+        data = self._authorised("GET", "/changes", raw=True, params={"after": after, "limit": limit})
+        return wire.PullResponse.model_validate_json(data)
 
     def conflicts(self, status: str | None = None) -> list[wire.ConflictState]:
         params = {"status": status} if status else {}

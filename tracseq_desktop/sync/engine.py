@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.i18n import _
@@ -45,6 +45,27 @@ CURSOR_KEY = "sync.cursor"
 AUDIT_KEY = "sync.audit_through"
 LAST_SYNC_KEY = "sync.last_sync"
 MAX_ROUNDS = 20
+
+
+_PENDING_SQL = text(
+    "SELECT seq, key, operation_id, kind, args, expect, hlc, at, actor FROM sync_outbox WHERE status = 'pending'"
+    " ORDER BY seq LIMIT :n"
+)
+_REST_OF_OPERATION_SQL = text(
+    "SELECT seq, key, operation_id, kind, args, expect, hlc, at, actor FROM sync_outbox"
+    " WHERE status = 'pending' AND operation_id = :op AND seq > :seq ORDER BY seq"
+)
+_AUDIT_SQL = text(
+    "SELECT id, at, actor, action, entity_type, entity_key, before, after, reason, operation_id, hash"
+    " FROM audit_entry WHERE id > :after ORDER BY id LIMIT :n"
+)
+_OUTBOX_BY_KEY_SQL = text("SELECT key, seq, kind, status FROM sync_outbox WHERE key IN :keys").bindparams(
+    bindparam("keys", expanding=True)
+)
+_OUTCOME_SQL = text(
+    "UPDATE sync_outbox SET status = :status, reason = :reason, conflict_id = :conflict"
+    " WHERE key = :key AND status = 'pending'"
+)
 
 
 @dataclass
@@ -143,34 +164,19 @@ class SyncEngine:
     # -- push ---------------------------------------------------------------------------------
     def _next_batch(self) -> tuple[list[wire.Mutation], list[wire.AuditRecord]]:
         with self.db.reading() as session:
-            rows = list(
-                session.scalars(
-                    select(SyncOutbox).where(SyncOutbox.status == PENDING).order_by(SyncOutbox.seq).limit(self.batch)
-                )
-            )
+            rows = list(session.execute(_PENDING_SQL, {"n": self.batch}))
             if len(rows) == self.batch:  # never split an operation between two batches
-                rest = session.scalars(
-                    select(SyncOutbox)
-                    .where(SyncOutbox.status == PENDING, SyncOutbox.operation_id == rows[-1].operation_id)
-                    .where(SyncOutbox.seq > rows[-1].seq)
-                    .order_by(SyncOutbox.seq)
-                )
-                rows.extend(rest)
+                rows.extend(session.execute(_REST_OF_OPERATION_SQL, {"op": rows[-1].operation_id, "seq": rows[-1].seq}))
             mutations = [
                 wire.Mutation(
-                    key=r.key, seq=r.seq, operation_id=r.operation_id, kind=wire.IntentKind(r.kind), args=r.args,
-                    expect=r.expect, hlc=r.hlc, at=to_utc_text(r.at), actor=r.actor[:100] or "unknown",
+                    key=r.key, seq=r.seq, operation_id=r.operation_id, kind=wire.IntentKind(r.kind),
+                    args=json.loads(r.args), expect=json.loads(r.expect), hlc=r.hlc, at=r.at,
+                    actor=r.actor[:100] or "unknown",
                 )
                 for r in rows
             ]  # fmt: skip
             through = int(meta_get(session, AUDIT_KEY) or 0)
-            entries = session.execute(
-                text(
-                    "SELECT id, at, actor, action, entity_type, entity_key, before, after, reason, operation_id, hash"
-                    " FROM audit_entry WHERE id > :after ORDER BY id LIMIT :n"
-                ),
-                {"after": through, "n": self.batch},
-            ).all()
+            entries = session.execute(_AUDIT_SQL, {"after": through, "n": self.batch}).all()
         audit = [
             wire.AuditRecord(
                 local_id=e.id, at=e.at, actor=e.actor[:100] or "unknown", action=e.action, entity_type=e.entity_type,
@@ -210,17 +216,18 @@ class SyncEngine:
             rows = {
                 row.key: row
                 for start in range(0, len(keys), 500)
-                for row in session.scalars(select(SyncOutbox).where(SyncOutbox.key.in_(keys[start : start + 500])))
+                for row in session.execute(_OUTBOX_BY_KEY_SQL, {"keys": keys[start : start + 500]})
             }
+            updates: list[dict[str, Any]] = []
             for result in answer.results:
-                row = rows.get(result.key)
+                row = rows.pop(result.key, None)  # each intent is counted once
                 if row is None or row.status != PENDING:
                     continue
                 outcome = result.original if result.outcome is wire.Outcome.DUPLICATE else result.outcome
                 if result.outcome is wire.Outcome.DUPLICATE:
                     report.duplicates += 1
-                row.status = (outcome or wire.Outcome.APPLIED).value
-                row.reason, row.conflict_id = result.reason, result.conflict
+                status = (outcome or wire.Outcome.APPLIED).value
+                updates.append({"key": row.key, "status": status, "reason": result.reason, "conflict": result.conflict})
                 report.pushed += 1
                 if outcome is wire.Outcome.APPLIED:
                     report.applied += 1
@@ -229,6 +236,8 @@ class SyncEngine:
                 elif outcome is wire.Outcome.REJECTED:
                     report.rejected += 1
                     report.rejections.append((row.seq, row.kind, result.reason or ""))
+            if updates:
+                session.execute(_OUTCOME_SQL, updates)
             current = int(meta_get(session, AUDIT_KEY) or 0)
             meta_set(session, AUDIT_KEY, str(max(current, answer.audit_through)))
             self._observe(session, answer.hlc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,9 @@ import pytest
 PG_ADMIN = os.environ.get("TRACSEQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A new PostgreSQL database for one test, dropped afterwards; fails (never skips) without PostgreSQL."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new PostgreSQL database, dropped afterwards; fails (never skips) without PostgreSQL."""
     import psycopg
 
     name = f"tracseq_test_{uuid.uuid4().hex[:12]}"
@@ -32,5 +33,24 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new PostgreSQL database for one test."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_urls() -> Iterator[tuple[str, str]]:
+    """Two new PostgreSQL databases for one test (to compare two ways of doing the same)."""
+    with fresh_pg_database() as first, fresh_pg_database() as second:
+        yield first, second
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return str(tmp_path / "server.db")
+
+
+@pytest.fixture
+def sqlite_urls(tmp_path: Path) -> tuple[str, str]:
+    return str(tmp_path / "first.db"), str(tmp_path / "second.db")

@@ -1,0 +1,323 @@
+"""The bulk path of a push: runs of registrations, change-feed rows and audit entries in a few statements.
+
+A run of ``sample.register`` intents is checked in memory against what a few ``IN``
+queries found (ids, barcodes, parents, boxes and their occupied places) and written
+with one ``executemany`` per table. Only an intent that would be applied cleanly takes
+this path; anything else (a duplicate key, a sequence gap, bad arguments, a taken id,
+barcode or place, an unknown box or parent) goes through the per-intent path in
+``apply`` with its savepoint, so every outcome and reason stays exactly what that path
+gives. Should the database still refuse a bulk write, its savepoint is rolled back and
+those intents are applied one by one instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from tracseq_desktop.server.apply import PushContext
+from tracseq_desktop.server.models import Location, Sample
+from tracseq_desktop.server.states import LOCATION_FIELDS, SAMPLE_FIELDS, location_state_raw, sample_state_raw
+from tracseq_desktop.store.types import canonical_json, to_utc_text
+from tracseq_desktop.sync import wire
+from tracseq_desktop.sync.wire import Outcome
+
+CHUNK = 500  #: keys per ``IN`` list
+
+_S = Sample.__table__.c
+_L = Location.__table__.c
+
+_SAMPLE_COLUMNS = (
+    "uuid", "site", "barcode", "sample_type", "status", "volume_nl", "concentration", "concentration_unit", "project",
+    "owner", "collected_at", "expires_at", "freeze_thaw_count", "attributes", "parent", "box", "row", "col", "version",
+    "clocks", "created_at", "updated_at",
+)  # fmt: skip
+_MUTATION_COLUMNS = (
+    "key", "site", "workstation_id", "seq", "operation_id", "kind", "args", "expect", "hlc", "at", "actor", "user_id",
+    "outcome", "reason", "conflict_id", "received_at",
+)  # fmt: skip
+_AUDIT_COLUMNS = (
+    "site", "workstation_id", "local_id", "at", "actor", "action", "entity_type", "entity_key", "before", "after",
+    "reason", "operation_id", "hash",
+)  # fmt: skip
+_CHANGE_COLUMNS = ("seq", "site", "entity_type", "key", "data")
+
+
+class Insert:
+    """A plain INSERT run with the driver's ``executemany``: values are already in their stored form.
+
+    SQLAlchemy's per-row parameter processing would cost more than the insert itself here.
+    """
+
+    def __init__(self, table: str, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+
+    def sql(self, conn: Connection) -> str:
+        style = conn.dialect.paramstyle
+        marks = [f"%({c})s" if style in ("pyformat", "format") else f":{c}" for c in self.columns]
+        return f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join(marks)})"
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.exec_driver_sql(self.sql(conn), rows)
+
+
+INSERT_SAMPLE = Insert("sample", _SAMPLE_COLUMNS)
+INSERT_MUTATION = Insert("mutation", _MUTATION_COLUMNS)
+INSERT_AUDIT = Insert("audit_entry", _AUDIT_COLUMNS)
+INSERT_CHANGE = Insert("change", _CHANGE_COLUMNS)
+
+
+def json_text(value: Any) -> str:
+    """``canonical_json``, with the common empty object spelled out."""
+    return "{}" if isinstance(value, dict) and not value else canonical_json(value)
+
+
+def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def wire_time(value: str) -> str:
+    """A wire time as stored (``to_utc_text``'s form, which the wire pattern already enforces).
+
+    Raises ``ValueError`` for an impossible date, as ``apply.parse_time`` does.
+    """
+    datetime.fromisoformat(value[:-1])
+    return value
+
+
+def optional_wire_time(value: str | None) -> str | None:
+    return None if value is None else wire_time(value)
+
+
+# -- registrations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Box:
+    uuid: str
+    site: str
+    kind: str
+    retired: bool
+    rows: int | None
+    cols: int | None
+    capacity: int | None
+
+
+@dataclass
+class _Known:
+    """What the database (and this run's registrations so far) holds for the run's keys."""
+
+    samples: dict[str, str] = field(default_factory=dict)  #: uuid -> site
+    barcodes: set[str] = field(default_factory=set)
+    boxes: dict[str, _Box] = field(default_factory=dict)
+    slots: set[tuple[str, int, int]] = field(default_factory=set)
+    held: Counter[str] = field(default_factory=Counter)  #: samples in each gridless box
+
+    def add(self, uuid: str, site: str, barcode: str, box: str | None, row: int | None, col: int | None) -> None:
+        self.samples[uuid] = site
+        self.barcodes.add(barcode)
+        if box is not None and box in self.boxes:
+            if self.boxes[box].rows is None:
+                self.held[box] += 1
+            elif row is not None and col is not None:
+                self.slots.add((box, row, col))
+
+
+def _strings(run: Sequence[wire.Mutation], name: str) -> set[str]:
+    return {v for m in run if isinstance(v := m.args.get(name), str)}
+
+
+def _load(conn: Connection, run: Sequence[wire.Mutation]) -> _Known:
+    known = _Known()
+    for part in chunks(_strings(run, "uuid") | _strings(run, "parent")):
+        known.samples.update((r.uuid, r.site) for r in conn.execute(select(_S.uuid, _S.site).where(_S.uuid.in_(part))))
+    for part in chunks(_strings(run, "barcode")):
+        known.barcodes.update(conn.scalars(select(_S.barcode).where(_S.barcode.in_(part))))
+    for part in chunks(_strings(run, "box")):
+        boxes = select(_L.uuid, _L.site, _L.kind, _L.retired, _L.rows, _L.cols, _L.capacity).where(_L.uuid.in_(part))
+        for r in conn.execute(boxes):
+            known.boxes[r.uuid] = _Box(r.uuid, r.site, r.kind, bool(r.retired), r.rows, r.cols, r.capacity)
+    grids = [b.uuid for b in known.boxes.values() if b.rows is not None]
+    for part in chunks(grids):
+        taken = select(_S.box, _S.row, _S.col).where(_S.box.in_(part), _S.row.is_not(None), _S.col.is_not(None))
+        known.slots.update((r.box, r.row, r.col) for r in conn.execute(taken))
+    gridless = [b.uuid for b in known.boxes.values() if b.rows is None]
+    for part in chunks(gridless):
+        counts = select(_S.box, func.count()).where(_S.box.in_(part)).group_by(_S.box)
+        known.held.update({str(r[0]): int(r[1]) for r in conn.execute(counts)})
+    return known
+
+
+def _learn(conn: Connection, known: _Known, m: wire.Mutation) -> None:
+    """After the per-intent path handled ``m``: take in the one sample it may have written."""
+    uuid = m.args.get("uuid")
+    if not isinstance(uuid, str):
+        return
+    stmt = select(_S.uuid, _S.site, _S.barcode, _S.box, _S.row, _S.col).where(_S.uuid == uuid)
+    row = conn.execute(stmt).first()
+    if row is not None and row.uuid not in known.samples:
+        known.add(row.uuid, row.site, row.barcode, row.box, row.row, row.col)
+
+
+def _parse(m: wire.Mutation) -> tuple[wire.SampleRegisterArgs, str, str | None, str | None] | None:
+    try:
+        a = wire.SampleRegisterArgs.model_validate(m.args)
+        return a, wire_time(m.at), optional_wire_time(a.collected_at), optional_wire_time(a.expires_at)
+    except (ValidationError, ValueError):
+        return None
+
+
+def _box_takes(known: _Known, box: _Box, row: int | None, col: int | None) -> bool:
+    """As ``apply._slot_free`` answers for a new sample: the place exists and is free."""
+    if box.rows is None:
+        return row is None and col is None and known.held[box.uuid] < (box.capacity or 0)
+    if row is None or col is None or not (0 <= row < box.rows and 0 <= col < (box.cols or 0)):
+        return False
+    return (box.uuid, row, col) not in known.slots
+
+
+def _clean_registration(ctx: PushContext, known: _Known, m: wire.Mutation) -> dict[str, Any] | None:
+    """The sample row if ``m`` would be applied as it stands; None sends it down the per-intent path."""
+    ws = ctx.workstation
+    parsed = _parse(m) if m.key not in ctx.known and m.seq == ws.last_seq + 1 else None
+    if parsed is None:
+        return None
+    a, at, collected, expires = parsed
+    box = known.boxes.get(a.box) if a.box is not None else None
+    site = box.site if box is not None else ws.site
+    clean = (
+        a.uuid not in known.samples
+        and a.barcode not in known.barcodes
+        and (a.parent is None or known.samples.get(a.parent) in ctx.sites)
+        and (a.box is None or (box is not None and box.kind == "box" and not box.retired))
+        and site in ctx.sites
+        and (box is None or _box_takes(known, box, a.row, a.col))
+    )
+    if not clean:
+        return None
+    row, col = (a.row, a.col) if box is not None else (None, None)
+    known.add(a.uuid, site, a.barcode, box.uuid if box else None, row, col)
+    return {
+        "uuid": a.uuid, "site": site, "barcode": a.barcode, "sample_type": a.sample_type, "status": a.status,
+        "volume_nl": a.volume_nl, "concentration": a.concentration, "concentration_unit": a.concentration_unit,
+        "project": a.project, "owner": a.owner, "collected_at": collected, "expires_at": expires,
+        "freeze_thaw_count": a.freeze_thaw_count, "attributes": json_text(dict(a.attributes)),
+        "parent": a.parent, "box": box.uuid if box else None, "row": row, "col": col, "version": 1, "clocks": "{}",
+        "created_at": at, "updated_at": at,
+    }  # fmt: skip
+
+
+def mutation_row(ctx: PushContext, m: wire.Mutation, received: str) -> dict[str, Any]:
+    ws = ctx.workstation
+    return {
+        "key": m.key, "site": ws.site, "workstation_id": ws.id, "seq": m.seq, "operation_id": m.operation_id,
+        "kind": m.kind.value, "args": json_text(m.args), "expect": json_text(m.expect), "hlc": m.hlc,
+        "at": wire_time(m.at), "actor": m.actor, "user_id": ctx.user.id, "outcome": Outcome.APPLIED.value,
+        "reason": None, "conflict_id": None, "received_at": received,
+    }  # fmt: skip
+
+
+Slow = Callable[[wire.Mutation], wire.MutationResult]
+
+
+def apply_registrations(ctx: PushContext, run: Sequence[wire.Mutation], slow: Slow) -> list[wire.MutationResult]:
+    """Apply a run of ``sample.register`` intents; ``slow`` is the per-intent path (``feed._apply_one``)."""
+    session = ctx.session
+    session.flush()
+    conn = session.connection()
+    known = _load(conn, run)
+    received = to_utc_text(ctx.now)
+    results: list[wire.MutationResult] = []
+    batch: list[tuple[int, wire.Mutation, dict[str, Any]]] = []
+    before = ctx.workstation.last_seq
+
+    def write() -> bool:
+        """Write the batch; False if the database refused it (then each intent went the slow way)."""
+        nonlocal before
+        if not batch:
+            return True
+        try:
+            with session.begin_nested():  # the savepoint is taken when the session hands out its connection
+                nested = session.connection()
+                INSERT_SAMPLE.run(nested, [row for _i, _m, row in batch])
+                INSERT_MUTATION.run(nested, [mutation_row(ctx, m, received) for _i, m, _row in batch])
+            refused = False
+        except DBAPIError:
+            refused = True
+            ctx.workstation.last_seq = before
+            for index, m, _row in batch:
+                results[index] = slow(m)
+        batch.clear()
+        before = ctx.workstation.last_seq
+        return not refused
+
+    for m in run:
+        row = _clean_registration(ctx, known, m)
+        if row is not None:
+            ctx.touch("sample", row["uuid"])
+            batch.append((len(results), m, row))
+            results.append(wire.MutationResult(key=m.key, seq=m.seq, outcome=Outcome.APPLIED))
+            ctx.workstation.last_seq = m.seq
+            continue
+        if not write():
+            known = _load(conn, run)
+        results.append(slow(m))
+        before = ctx.workstation.last_seq
+        if m.key not in ctx.known:
+            _learn(conn, known, m)
+    write()
+    return results
+
+
+# -- change feed ---------------------------------------------------------------------------------
+def fetch_states(conn: Connection, entity_type: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Wire states by UUID, read as stored (no per-value type processing), a few ``IN`` queries."""
+    fields, make = (
+        (LOCATION_FIELDS, location_state_raw) if entity_type == "location" else (SAMPLE_FIELDS, sample_state_raw)
+    )
+    stmt = text(f"SELECT {', '.join(fields)} FROM {entity_type} WHERE uuid IN :keys").bindparams(
+        bindparam("keys", expanding=True)
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(keys):
+        for values in conn.execute(stmt, {"keys": part}):
+            found[values[0]] = make(values)
+    return found
+
+
+def depths(conn: Connection, table: str, parent_of: dict[str, str | None], cap: int) -> dict[str, int]:
+    """How many existing ancestors (through ``parent``) each key of ``parent_of`` has, at most ``cap``."""
+    keys = list(parent_of)
+    parent_of = dict(parent_of)
+    stmt = text(f"SELECT uuid, parent FROM {table} WHERE uuid IN :keys").bindparams(bindparam("keys", expanding=True))
+    queried = set(parent_of)
+    missing = {p for p in parent_of.values() if p is not None and p not in queried}
+    for _level in range(cap + 1):
+        if not missing:
+            break
+        queried |= missing
+        for part in chunks(missing):
+            parent_of.update((r.uuid, r.parent) for r in conn.execute(stmt, {"keys": part}))
+        missing = {p for p in parent_of.values() if p is not None and p not in queried}
+    result: dict[str, int] = {}
+    for key in keys:
+        depth, current = 0, key
+        while depth < cap:
+            parent = parent_of.get(current)
+            if parent is None or parent not in parent_of:
+                break
+            current, depth = parent, depth + 1
+        result[key] = depth
+    return result
+
+
+__all__ = ["INSERT_AUDIT", "INSERT_CHANGE", "apply_registrations", "depths", "fetch_states", "wire_time"]
