@@ -26,6 +26,7 @@ from tracseq_desktop.store.database import Database
 from tracseq_desktop.store.models import Location, Sample, SyncConflict, SyncOutbox
 from tracseq_desktop.store.types import to_utc_text
 from tracseq_desktop.sync import wire
+from tracseq_desktop.sync.bulk import apply_changes
 from tracseq_desktop.sync.client import SyncClient
 from tracseq_desktop.sync.errors import Offline
 from tracseq_desktop.sync.hlc import HybridClock, Stamp
@@ -261,8 +262,7 @@ class SyncEngine:
                     replica = Replica(session, self._pending(session))
                     if replica.pending & {c.key for c in page.changes}:
                         raise Blocked("pending")
-                    for change in page.changes:
-                        replica.apply(change)
+                    apply_changes(replica, page.changes)
                     self._refresh_words(session, replica)
                     if self.before_cursor_saved is not None:
                         self.before_cursor_saved()
