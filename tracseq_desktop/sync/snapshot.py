@@ -1,7 +1,8 @@
 """Loading a snapshot stream into the local store (a new workstation, or one that never pulled).
 
 An empty replica takes the fast path: rows are inserted in bulk with their ids chosen
-up front, so a million samples load in one transaction without the ORM. A replica
+up front, so a million samples load in one transaction without the ORM; the search
+index triggers are set aside meanwhile and the index is built in one statement after. A replica
 that already holds synced rows is brought to the snapshot row by row, and synced rows
 missing from the snapshot are dropped.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.services.locations import refresh_search_words
@@ -31,18 +32,35 @@ SAMPLE_FIELDS = (
 )  # fmt: skip
 CHUNK = 5000
 
-_INSERT_SAMPLE = text(
+_INSERT_SAMPLE = (
     "INSERT INTO sample (id, barcode, sample_type, status, volume_nl, concentration, concentration_unit, project,"
     " owner, collected_at, expires_at, freeze_thaw_count, attributes, parent_id, box_id, pos_row, pos_col, version,"
-    " created_at, updated_at) VALUES (:id, :barcode, :sample_type, :status, :volume_nl, :concentration,"
-    " :concentration_unit, :project, :owner, :collected_at, :expires_at, :freeze_thaw_count, :attributes, NULL,"
-    " :box_id, :row, :col, :version, :created_at, :updated_at)"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_KEY = text("INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES ('sample', :id, :uuid, :site)")
+_INSERT_KEY = "INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES ('sample', ?, ?, ?)"
+#: what the ``sample_fts_insert`` trigger writes, for every sample from ``first`` on, in one statement
+_INDEX_SAMPLES = (
+    "INSERT INTO sample_fts(rowid, barcode, sample_type, project, owner, place)"
+    " SELECT s.id, s.barcode, s.sample_type, coalesce(s.project, ''), coalesce(s.owner, ''),"
+    " coalesce(l.search_words, '') FROM sample s LEFT JOIN location l ON l.id = s.box_id WHERE s.id >= ?"
+)
 _SET_PARENT = text(
     "UPDATE sample SET parent_id = (SELECT local_id FROM sync_key WHERE entity_type = 'sample' AND uuid = :parent)"
     " WHERE id = :id"
 )
+
+
+def _set_aside_search_triggers(conn: Connection) -> list[str]:
+    """Drop the search-index triggers for a bulk load; returns their SQL to put them back.
+
+    Inside the load's transaction: if it fails, the rollback brings them back too.
+    """
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sample_fts_%' ORDER BY name"
+    ).all()
+    for name, _sql in found:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    return [sql for _name, sql in found]
 
 
 def _topological(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,12 +116,14 @@ class SnapshotLoader:
             k.uuid: k.local_id for k in session.scalars(select(SyncKey).where(SyncKey.entity_type == "location"))
         }
         types = set(session.scalars(select(SampleType.name)))
-        next_id = (session.scalar(select(func.max(Sample.id))) or 0) + 1
-        rows: list[dict[str, Any]] = []
-        keys: list[dict[str, Any]] = []
+        first_id = next_id = (session.scalar(select(func.max(Sample.id))) or 0) + 1
+        rows: list[tuple[Any, ...]] = []
+        keys: list[tuple[Any, ...]] = []
         parents: list[dict[str, Any]] = []
         count = len(locations)
+        session.flush()
         conn = session.connection()
+        triggers = _set_aside_search_triggers(conn)
         for line in lines:
             if isinstance(line, dict):
                 break
@@ -111,29 +131,37 @@ class SnapshotLoader:
                 replica.conflict(line[1])
                 count += 1
                 continue
-            s = dict(zip(SAMPLE_FIELDS, line[1:], strict=True))
-            if s["sample_type"] not in types:
-                session.add(SampleType(name=s["sample_type"], temperature_classes="", description=""))
+            # line: "s", then SAMPLE_FIELDS in order (see ``server.feed.snapshot_lines``)
+            if len(line) != len(SAMPLE_FIELDS) + 1:
+                raise ValueError(f"a snapshot line has {len(line)} values, not {len(SAMPLE_FIELDS) + 1}")
+            if line[4] not in types:
+                session.add(SampleType(name=line[4], temperature_classes="", description=""))
                 session.flush()
-                types.add(s["sample_type"])
-            s["id"] = next_id
-            s["box_id"] = box_ids.get(s["box"]) if s["box"] else None
-            s["attributes"] = canonical_json(s["attributes"] or {})
-            rows.append(s)
-            keys.append({"id": next_id, "uuid": s["uuid"], "site": s["site"]})
-            if s["parent"]:
-                parents.append({"id": next_id, "parent": s["parent"]})
+                types.add(line[4])
+            attributes = line[14]
+            box = line[16]
+            rows.append(
+                (next_id, line[3], line[4], line[5], line[6], line[7], line[8], line[9], line[10], line[11], line[12],
+                 line[13], canonical_json(attributes) if attributes else "{}", box_ids.get(box) if box else None,
+                 line[17], line[18], line[19], line[20], line[21])
+            )  # fmt: skip
+            keys.append((next_id, line[1], line[2]))
+            if line[15]:
+                parents.append({"id": next_id, "parent": line[15]})
             next_id += 1
             count += 1
             if len(rows) >= CHUNK:
-                conn.execute(_INSERT_SAMPLE, rows)
-                conn.execute(_INSERT_KEY, keys)
+                conn.exec_driver_sql(_INSERT_SAMPLE, rows)
+                conn.exec_driver_sql(_INSERT_KEY, keys)
                 rows, keys = [], []
         if rows:
-            conn.execute(_INSERT_SAMPLE, rows)
-            conn.execute(_INSERT_KEY, keys)
+            conn.exec_driver_sql(_INSERT_SAMPLE, rows)
+            conn.exec_driver_sql(_INSERT_KEY, keys)
         for start in range(0, len(parents), CHUNK):
             conn.execute(_SET_PARENT, parents[start : start + CHUNK])
+        conn.exec_driver_sql(_INDEX_SAMPLES, (first_id,))
+        for sql in triggers:
+            conn.exec_driver_sql(sql)
         return count
 
     # -- bringing an existing replica to the snapshot -----------------------------------------
