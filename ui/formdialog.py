@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,42 @@ from tracseq_desktop.domain.errors import DomainError
 from tracseq_desktop.i18n import _
 
 ERROR_STYLE = "QLabel { background: #fbdad6; color: #5c0f08; padding: 4px; }"
+
+
+def problem_label(parent: QWidget) -> QLabel:
+    """The hidden line where a dialog says in words what is wrong (contrast 10:1)."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setAccessibleName(_("Problem"))
+    label.hide()
+    return label
+
+
+def ok_cancel_buttons(
+    dialog: QDialog,
+    on_ok: Callable[[], object],
+    *,
+    ok_text: str | None = None,
+    ok_name: str | None = None,
+    cancel_text: str | None = None,
+    cancel_name: str | None = None,
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """OK and Cancel with words and accessible names; OK calls ``on_ok``, Cancel rejects."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=dialog
+    )
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    if ok_text:
+        ok.setText(ok_text)
+    ok.setAccessibleName(ok_name or ok_text or _("OK"))
+    cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    if cancel_text:
+        cancel.setText(cancel_text)
+    cancel.setAccessibleName(cancel_name or cancel_text or _("Cancel"))
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, ok
 
 
 class FormDialog(QDialog):
@@ -39,19 +76,8 @@ class FormDialog(QDialog):
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.form = QFormLayout()
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setAccessibleName(_("Problem"))
-        self.message.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setAccessibleName(_("OK"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(_("Cancel"))
-        self.buttons.accepted.connect(self._on_accepted)
-        self.buttons.rejected.connect(self.reject)
+        self.message = problem_label(self)
+        self.buttons, self.ok_button = ok_cancel_buttons(self, self._on_accepted)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.message)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QPlainTextEdit,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.monitoring import AlarmView
-from ui.formdialog import ERROR_STYLE
+from ui.formdialog import ok_cancel_buttons, problem_label
 from ui.freezer.text import alarm_status, celsius, clock
 
 #: Runs ``acknowledge(alarm_id, comment)`` off the GUI thread and calls back with the view or the error text.
@@ -60,20 +59,10 @@ class AcknowledgeDialog(QDialog):
         label.setBuddy(self.comment)
         form = QFormLayout()
         form.addRow(label, self.comment)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setAccessibleName(_("Problem"))
-        self.message.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        self.message = problem_label(self)
+        self.buttons, self.ok_button = ok_cancel_buttons(
+            self, self.submit, ok_text=_("Acknowledge"), ok_name=_("Acknowledge the alarm")
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Acknowledge"))
-        self.ok_button.setAccessibleName(_("Acknowledge the alarm"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(_("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
         self.comment.textChanged.connect(self._on_comment_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from tracseq_desktop.i18n import _
 from tracseq_desktop.sync.service import ConflictView
-from ui.formdialog import ERROR_STYLE
+from ui.formdialog import ok_cancel_buttons, problem_label
 from ui.sync.text import conflict_time, kind_title, subject_lines
 
 #: ``run(conflict_id, option, reason, done, failed)`` records the decision off the GUI thread.
@@ -62,22 +61,10 @@ class ResolveConflictDialog(QDialog):
         facts = self._facts(conflict)
         self.choices = self._choices(conflict)
         form = self._reason_form(reason_required)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setAccessibleName(_("Problem"))
-        self.message.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        self.message = problem_label(self)
+        self.buttons, self.ok_button = ok_cancel_buttons(
+            self, self.submit, ok_text=_("Resolve"), ok_name=_("Record this decision"), cancel_text=_("Cancel")
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Resolve"))
-        self.ok_button.setAccessibleName(_("Record this decision"))
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText(_("Cancel"))
-        cancel.setAccessibleName(_("Cancel"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
         self.group.buttonToggled.connect(self._on_group_toggled)
         self.reason.textChanged.connect(self._on_reason_changed)
         layout = QVBoxLayout(self)

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracseq_desktop.i18n import _
-from ui.formdialog import ERROR_STYLE
+from ui.formdialog import ERROR_STYLE, ok_cancel_buttons, problem_label
 
 #: ``run(server, user, password, done, failed)`` signs in off the GUI thread.
 SignInRunner = Callable[[str, str, str, Callable[[], None], Callable[[str], None]], None]
@@ -83,22 +82,15 @@ class SignInDialog(QDialog):
             label = QLabel(text, self)
             label.setBuddy(field)
             form.addRow(label, field)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setAccessibleName(_("Problem"))
-        self.message.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        self.message = problem_label(self)
+        self.buttons, self.ok_button = ok_cancel_buttons(
+            self,
+            self.submit,
+            ok_text=_("Sign in"),
+            ok_name=_("Sign in"),
+            cancel_text=_("Work offline"),
+            cancel_name=_("Close without signing in and keep working offline"),
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Sign in"))
-        self.ok_button.setAccessibleName(_("Sign in"))
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setText(_("Work offline"))
-        cancel.setAccessibleName(_("Close without signing in and keep working offline"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
         for field in (self.server, self.user, self.password):
             field.textChanged.connect(self._on_text_changed)
         layout = QVBoxLayout(self)
