@@ -60,6 +60,10 @@ class StatusBarPanel(QStatusBar):
             self.alarms,
         ):
             self.addPermanentWidget(widget)
+        for label in (self.task_label, self.database, self.user, self.sync, self.alarms):
+            # Long texts (German, a long database path) may be cut rather than widen the
+            # window past a laptop screen; the tooltip and the accessible text stay whole.
+            label.setMinimumWidth(48)
         self._handle: TaskHandle | None = None
         self.cancel.clicked.connect(self._on_cancel_clicked)
         tasks.busy_changed.connect(self._on_busy_changed)
