@@ -55,7 +55,8 @@ class StorageTreeModel(QAbstractItemModel):
     def _ensure(self, node: _Node) -> list[_Node]:
         if node.children is None:
             parent_id = node.data.location.id if node.data else None
-            node.children = [_Node(n, node, i) for i, n in enumerate(self._queries.children(parent_id))]
+            nodes = self._queries.children(parent_id, compute_fill=False)
+            node.children = [_Node(n, node, i) for i, n in enumerate(nodes)]
             for child in node.children:
                 assert child.data is not None
                 self._by_id[child.data.location.id] = child
@@ -104,7 +105,7 @@ class StorageTreeModel(QAbstractItemModel):
         node = self._node(parent)
         if node.children is not None or node.data is None:
             return
-        nodes = self._queries.children(node.data.location.id)
+        nodes = self._queries.children(node.data.location.id, compute_fill=False)
         if not nodes:
             node.children = []
             return

@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """First search once the window is up (the id list of a million samples takes a moment)."""
         self.table.run_search()
+        self._refresh_fill()  # fill levels of the tree, counted on a worker
         self.freezers.start()
         self.sync.start()
         self.focus_scan()

@@ -392,9 +392,17 @@ class QueryService:
             ]
 
     # -- the storage tree ----------------------------------------------------------
-    def children(self, parent_id: int | None) -> list[LocationNode]:
-        """The locations directly under ``parent_id`` (sites for None), with fill levels."""
-        fill = self.fill_levels()
+    def children(self, parent_id: int | None, *, compute_fill: bool = True) -> list[LocationNode]:
+        """The locations directly under ``parent_id`` (sites for None), with fill levels.
+
+        With ``compute_fill=False`` a cold fill cache is not filled here (one pass over all
+        samples): the nodes carry 0/0 until the caller loads ``fill_levels()`` on a worker.
+        """
+        with self._lock:
+            cached = self._fill
+        fill = cached if cached is not None or not compute_fill else None
+        if fill is None:
+            fill = self.fill_levels() if compute_fill else {}
         with self._db.reading() as session:
             condition = Location.parent_id.is_(None) if parent_id is None else Location.parent_id == parent_id
             locations = session.scalars(select(Location).where(condition).order_by(Location.label)).all()

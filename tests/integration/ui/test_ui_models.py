@@ -12,6 +12,7 @@ from ui.treemodel import StorageTreeModel
 
 
 def test_storage_tree_model(qtmodeltester, services: Services) -> None:
+    services.queries.fill_levels()  # the window counts these on a worker at start; the tree never does
     model = StorageTreeModel(services.queries)
     # Lazy: nothing below the site until a branch is fetched.
     site = model.index(0, 0)
@@ -84,3 +85,18 @@ def test_lineage_and_history_models(qtmodeltester, services: Services) -> None:
     assert history.index(0, 2).data() == "aliquots taken"
     assert history.index(history.rowCount() - 1, 2).data() == "registered"
     assert history.rowCount(QModelIndex()) == 2
+
+
+def test_tree_shows_fill_once_counted(qtmodeltester, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """A cold tree opens without counting a million samples on the GUI thread, then takes the counts."""
+    from tracseq_desktop.services.queries import QueryService
+
+    queries = QueryService(services.db)  # nothing counted yet
+    model = StorageTreeModel(queries)
+    site = model.index(0, 0)
+    model.fetchMore(site)
+    room = model.index(0, 0, site)
+    assert room.data() == "R-101 Biobank"
+    model.update_fill(queries.fill_levels())
+    assert room.data() == "R-101 Biobank · 38/197"
+    qtmodeltester.check(model)
