@@ -67,6 +67,7 @@ class Figure:
     unit: str
     seconds: float
     full: int  #: the count the issue's target is for
+    cpu: tuple[float, float] = (0.0, 0.0)  #: CPU seconds of this process and of the server meanwhile
 
     def line(self) -> str:
         target = TARGETS_S[self.phase] * self.count / self.full
@@ -74,8 +75,39 @@ class Figure:
         per_full = self.seconds * self.full / self.count if self.count else 0.0
         return (
             f"{self.phase:<10} {self.count:>9,} {self.unit:<8} {self.seconds:8.2f} s   target <= {target:6.2f} s"
-            f"  {verdict:<6}  ({self.count / self.seconds:,.0f}/s; {per_full:.1f} s per {self.full:,})"
+            f"  {verdict:<6}  ({self.count / self.seconds:,.0f}/s; {per_full:.1f} s per {self.full:,};"
+            f" CPU client {self.cpu[0]:.1f} s, server {self.cpu[1]:.1f} s)"
         )
+
+
+class Clock:
+    """Wall time and CPU time of this process and the server process over one phase.
+
+    The machine may be shared: CPU seconds show the work done even when the wall time
+    includes waiting for someone else's processes.
+    """
+
+    server_pid = 0
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.own = time.process_time()
+        self.server = _cpu_of(self.server_pid)
+
+    def stop(self) -> tuple[float, tuple[float, float]]:
+        return time.perf_counter() - self.wall, (
+            time.process_time() - self.own,
+            _cpu_of(self.server_pid) - self.server,
+        )
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Profiler:
@@ -124,6 +156,7 @@ def start_server(db: str, profile: Path | None) -> tuple[subprocess.Popen[bytes]
     else:  # uvicorn re-raises SIGTERM after its shutdown: a handler turns it into SystemExit so the stats get written
         command = [sys.executable, "-c", _PROFILED_SERVER, str(profile / "server.prof"), *argv]
     process = subprocess.Popen(command)
+    Clock.server_pid = process.pid
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -162,7 +195,7 @@ def count_samples(sync: SyncService) -> int:
         return int(session.execute(text("SELECT count(*) FROM sample")).scalar_one())
 
 
-def bench_push(folder: Path, url: str, count: int, profiler: Profiler) -> Figure:
+def bench_push(folder: Path, url: str, count: int, profiler: Profiler, batch: int | None) -> Figure:
     writer = station(folder, "writer", url, "bench")
     build_site(writer, "BENCH", 1)
     began = time.perf_counter()
@@ -171,14 +204,15 @@ def bench_push(folder: Path, url: str, count: int, profiler: Profiler) -> Figure
         writer._services.samples.register_many(drafts)
     log(f"setup: {count:,} samples registered on the writer in {time.perf_counter() - began:.1f} s")
     engine = writer.engine()
+    engine.batch = batch or engine.batch
     with profiler.phase("push"):
-        began = time.perf_counter()
+        clock = Clock()
         report = engine.push_all()
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = clock.stop()
     assert report.rejected == 0 and report.conflicts == 0, report.rejections[:3]
     assert report.applied >= count, report
     close_station(writer)
-    return Figure("push", report.pushed, "intents", elapsed, FULL_PUSH)
+    return Figure("push", report.pushed, "intents", elapsed, FULL_PUSH, cpu)
 
 
 def bench_pull(folder: Path, url: str, expected: int, profiler: Profiler) -> Figure:
@@ -187,13 +221,13 @@ def bench_pull(folder: Path, url: str, expected: int, profiler: Profiler) -> Fig
         meta_set(session, CURSOR_KEY, "0")  # read the feed from its start instead of a snapshot
     engine = reader.engine()
     with profiler.phase("pull"):
-        began = time.perf_counter()
+        clock = Clock()
         settled = SyncEngine.pull_all(engine)
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = clock.stop()
     have = count_samples(reader)
     assert settled and have >= expected, (settled, have, expected)
     close_station(reader)
-    return Figure("pull", have, "changes", elapsed, FULL_PUSH)
+    return Figure("pull", have, "changes", elapsed, FULL_PUSH, cpu)
 
 
 def fill_server(db_url: str, site: str, samples: int) -> None:
@@ -244,13 +278,13 @@ def fill_server(db_url: str, site: str, samples: int) -> None:
 def bench_bootstrap(folder: Path, url: str, site_user: str, samples: int, profiler: Profiler) -> Figure:
     fresh = station(folder, "fresh", url, site_user)
     with profiler.phase("bootstrap"):
-        began = time.perf_counter()
+        clock = Clock()
         result = fresh.sync_now()
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = clock.stop()
     have = count_samples(fresh)
     assert result.bootstrapped and have == samples, (have, samples)
     close_station(fresh)
-    return Figure("bootstrap", have, "samples", elapsed, FULL_BOOTSTRAP)
+    return Figure("bootstrap", have, "samples", elapsed, FULL_BOOTSTRAP, cpu)
 
 
 def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops: int = 20) -> str:
@@ -279,13 +313,13 @@ def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops
         except BaseException as error:  # reported after the join
             failures.append(error)
 
-    began = time.perf_counter()
+    clock = Clock()
     threads = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate(syncs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - began
+    wall, cpu = clock.stop()
     for sync in syncs:
         close_station(sync)
     if failures:
@@ -295,7 +329,8 @@ def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops
     return (
         f"concurrent {stations} workstations x {rounds} rounds of {ops} registrations: {counts[0]:,} intents in"
         f" {wall:.2f} s = {counts[0] / wall:,.0f} intents/s; {len(latencies)} syncs, latency p50"
-        f" {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s (reported; no target)"
+        f" {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s; CPU workstations"
+        f" {cpu[0]:.1f} s, server {cpu[1]:.1f} s (reported; no target)"
     )
 
 
@@ -311,6 +346,7 @@ def main() -> int:
     parser.add_argument("--push", type=int, help=f"intents to push and pull (default {FULL_PUSH:,} x scale)")
     parser.add_argument("--bootstrap", type=int, help=f"snapshot samples (default {FULL_BOOTSTRAP:,} x scale)")
     parser.add_argument("--stations", type=int, help=f"concurrent workstations (default {FULL_STATIONS} x scale)")
+    parser.add_argument("--batch", type=int, help="intents per push (default: the engine's)")
     parser.add_argument("--db", help="server database URL (default: a SQLite file in a temporary folder)")
     parser.add_argument("--skip", action="append", default=[], choices=["push", "pull", "bootstrap", "concurrent"])
     parser.add_argument("--profile", type=Path, help="write cProfile files into this folder")
@@ -336,7 +372,7 @@ def main() -> int:
         process, url = start_server(db_url, args.profile)
         try:
             if "push" not in args.skip:
-                pushed = bench_push(folder, url, push_n, profiler)
+                pushed = bench_push(folder, url, push_n, profiler, args.batch)
                 lines.append(pushed.line())
                 log(lines[-1])
                 if "pull" not in args.skip:

@@ -12,8 +12,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from tracseq_desktop import __version__
@@ -120,7 +123,20 @@ def create_app(db: ServerDatabase, *, clock: Clock = utc_now) -> FastAPI:
         return await call_next(request)
 
     app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the push body's schema (that route reads its body itself, see ``push_request``)."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema = wire.PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(schema.pop("$defs", {}))
+        schemas["PushRequest"] = schema
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def _tokens_for(
@@ -234,8 +250,33 @@ def add_user(body: wire.NewUser, who: CallerDep, state: StateDep) -> dict[str, A
     return {"user": created, "role": body.role.value, "sites": sorted(body.sites)}
 
 
-@router.post("/push", tags=["sync"], responses={401: {"model": wire.ErrorBody}})
-def push(body: wire.PushRequest, who: CallerDep, state: StateDep) -> wire.PushResponse:
+async def push_request(request: Request) -> wire.PushRequest:
+    """The push body, validated straight from its JSON bytes (no intermediate Python objects)."""
+    body = await request.body()
+    try:
+        return wire.PushRequest.model_validate_json(body)
+    except ValidationError as error:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False, include_context=False)]
+        raise RequestValidationError(errors, body=body) from None
+
+
+_PUSH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    }
+}
+
+
+@router.post(
+    "/push",
+    tags=["sync"],
+    responses={401: {"model": wire.ErrorBody}, 422: {"description": "Malformed: `detail` lists where and why"}},
+    openapi_extra=_PUSH_BODY,
+)
+def push(
+    body: Annotated[wire.PushRequest, Depends(push_request)], who: CallerDep, state: StateDep
+) -> wire.PushResponse:
     """Apply a batch of intents in one transaction; every intent gets its final outcome."""
     results, audit_through, last_seq = feed.push(state.db, who.user, who.sites, who.workstation, body, state.clock())
     return wire.PushResponse(results=results, audit_through=audit_through, last_seq=last_seq, hlc=state.stamp(body.hlc))

@@ -56,6 +56,8 @@ class PushContext:
     touched: dict[tuple[str, str], None] = field(default_factory=dict)
     #: mutation records already held for this batch's keys (looked up once per batch)
     known: dict[str, Any] = field(default_factory=dict)
+    #: states of samples the bulk path wrote, while nothing else has changed anything since
+    fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def touch(self, entity_type: str, key: str | None) -> None:
         if key:

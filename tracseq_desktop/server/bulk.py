@@ -216,6 +216,14 @@ def _clean_registration(ctx: PushContext, known: _Known, m: wire.Mutation) -> di
     }  # fmt: skip
 
 
+def _state(row: dict[str, Any], m: wire.Mutation) -> dict[str, Any]:
+    """The wire state of a sample just written from ``row`` (what ``fetch_states`` would read back)."""
+    state = {name: row[name] for name in SAMPLE_FIELDS}
+    attributes = m.args.get("attributes")
+    state["attributes"] = dict(attributes) if isinstance(attributes, dict) else {}
+    return state
+
+
 def mutation_row(ctx: PushContext, m: wire.Mutation, received: str) -> dict[str, Any]:
     ws = ctx.workstation
     return {
@@ -264,6 +272,7 @@ def apply_registrations(ctx: PushContext, run: Sequence[wire.Mutation], slow: Sl
         row = _clean_registration(ctx, known, m)
         if row is not None:
             ctx.touch("sample", row["uuid"])
+            ctx.fresh[row["uuid"]] = _state(row, m)
             batch.append((len(results), m, row))
             results.append(wire.MutationResult(key=m.key, seq=m.seq, outcome=Outcome.APPLIED))
             ctx.workstation.last_seq = m.seq

@@ -143,6 +143,7 @@ def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
             m,
             Result(Outcome.REJECTED, _("Sequence gap: expected {expected}, got {seq}.").format(expected=ws.last_seq + 1, seq=m.seq)),
         )  # fmt: skip
+    ctx.fresh.clear()  # this intent may change what the bulk path wrote: read it back
     try:
         with session.begin_nested():
             args = parse_args(m)
@@ -243,7 +244,8 @@ def _emit_changes(db: ServerDatabase, ctx: PushContext) -> None:
     for entity_type, key in ctx.touched:
         keys[entity_type].append(key)
     locations = fetch_states(conn, "location", keys["location"])
-    samples = fetch_states(conn, "sample", keys["sample"])
+    samples = fetch_states(conn, "sample", [key for key in keys["sample"] if key not in ctx.fresh])
+    samples.update(ctx.fresh)
     location_depth = depths(conn, "location", {k: v["parent"] for k, v in locations.items()}, 16)
     sample_depth = depths(conn, "sample", {k: v["parent"] for k, v in samples.items()}, 64)
     rows: list[tuple[tuple[int, int], str, str, str, dict[str, Any] | None]] = []

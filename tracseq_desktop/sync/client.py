@@ -104,7 +104,11 @@ class SyncClient:
         return self._send(method, path, auth=True, raw=raw, **kwargs)
 
     def push(self, request: wire.PushRequest) -> wire.PushResponse:
-        data = self._authorised("POST", "/push", raw=True, content=request.model_dump_json(), headers=_JSON)
+        return self.push_json(request.model_dump_json().encode())
+
+    def push_json(self, body: bytes) -> wire.PushResponse:
+        """Push a request already written as JSON (a ``wire.PushRequest``; the server validates it)."""
+        data = self._authorised("POST", "/push", raw=True, content=body, headers=_JSON)
         return wire.PushResponse.model_validate_json(data)
 
     def pull(self, after: int, limit: int = wire.DEFAULT_PAGE) -> wire.PullResponse:
