@@ -4,6 +4,7 @@ Processes keep no state between requests besides a connection pool: any number o
 them can serve one database behind a load balancer.
 """
 
+import json
 import threading
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
@@ -282,17 +283,21 @@ def push(
     return wire.PushResponse(results=results, audit_through=audit_through, last_seq=last_seq, hlc=state.stamp(body.hlc))
 
 
-@router.get("/changes", tags=["sync"])
+@router.get("/changes", tags=["sync"], response_model=wire.PullResponse)
 def changes(
     who: CallerDep,
     state: StateDep,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=wire.MAX_PAGE)] = wire.DEFAULT_PAGE,
     site: Annotated[list[str] | None, Query(max_length=100)] = None,
-) -> wire.PullResponse:
-    """Changes after the cursor, in commit order, for the caller's sites (or some of them)."""
-    found, cursor, more = feed.pull(state.db, _pick_sites(who, site), after, limit)
-    return wire.PullResponse.model_construct(changes=found, cursor=cursor, more=more, hlc=state.stamp())
+) -> Response:
+    """Changes after the cursor, in commit order, for the caller's sites (or some of them).
+
+    The answer is written straight from the stored JSON of each change (a ``PullResponse``).
+    """
+    found, cursor, more = feed.pull_json(state.db, _pick_sites(who, site), after, limit)
+    tail = f'],"cursor":{cursor},"more":{"true" if more else "false"},"hlc":{json.dumps(state.stamp())}}}'
+    return Response(content='{"changes":[' + ",".join(found) + tail, media_type="application/json")
 
 
 @router.get("/snapshot", tags=["sync"], response_class=StreamingResponse)

@@ -287,22 +287,23 @@ _CHANGES_SQL = text(
 ).bindparams(bindparam("sites", expanding=True))
 
 
-def pull(db: ServerDatabase, sites: frozenset[str], after: int, limit: int) -> tuple[list[wire.Change], int, bool]:
-    """Changes after ``after`` visible to ``sites``; the cursor never passes an uncommitted change."""
+def pull_json(db: ServerDatabase, sites: frozenset[str], after: int, limit: int) -> tuple[list[str], int, bool]:
+    """Changes after ``after`` visible to ``sites``, each as the JSON of a ``wire.Change``; and the next cursor.
+
+    The cursor never passes an uncommitted change. Each change's stored JSON goes out as it is.
+    """
     with db.reading() as session:
         upto = int(session.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).scalar_one())
         raw = session.execute(
             _CHANGES_SQL, {"after": after, "upto": upto, "sites": sorted(sites), "limit": limit}
         ).all()
     changes = [
-        wire.Change.model_construct(
-            seq=int(r.seq), entity_type=r.entity_type, key=r.key, data=None if r.data is None else json.loads(r.data)
-        )
-        for r in raw
+        f'{{"seq":{int(seq)},"entity_type":{json.dumps(entity_type)},"key":{json.dumps(key)},"data":{data or "null"}}}'
+        for seq, entity_type, key, data in raw
     ]
-    if len(changes) < limit:
+    if len(raw) < limit:
         return changes, max(upto, after), False
-    return changes, changes[-1].seq, True
+    return changes, int(raw[-1][0]), True
 
 
 _LOCATION_COLUMNS = (

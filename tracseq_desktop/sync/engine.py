@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -243,30 +244,40 @@ class SyncEngine:
         return keys
 
     def pull_all(self, report: SyncReport | None = None) -> bool:
-        """Pull to the end of the feed; False if stopped because local changes must be pushed first."""
+        """Pull to the end of the feed; False if stopped because local changes must be pushed first.
+
+        While a page is applied, the next one is already being fetched (from the cursor the
+        page will store); it is used only if the stored cursor is indeed that one afterwards.
+        """
         report = report or SyncReport()
-        while True:
-            with self.db.reading() as session:
-                cursor = int(meta_get(session, CURSOR_KEY) or 0)
-            page = self.client.pull(cursor, self.page)
-            try:
-                with self.db.writing() as session:
-                    replica = Replica(session, self._pending(session))
-                    if replica.pending & {c.key for c in page.changes}:
-                        raise Blocked("pending")
-                    apply_changes(replica, page.changes)
-                    self._refresh_words(session, replica)
-                    if self.before_cursor_saved is not None:
-                        self.before_cursor_saved()
-                    meta_set(session, CURSOR_KEY, str(page.cursor))
-                    self._observe(session, page.hlc)
-            except Blocked:
-                return False
-            report.pulled += len(page.changes)
-            if page.changes:
-                self.db.notify_all()
-            if not page.more:
-                return True
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracseq-pull") as fetcher:
+            ahead: tuple[int, Future[wire.PullResponse]] | None = None
+            while True:
+                with self.db.reading() as session:
+                    cursor = int(meta_get(session, CURSOR_KEY) or 0)
+                if ahead is not None and ahead[0] == cursor:
+                    page = ahead[1].result()
+                else:
+                    page = self.client.pull(cursor, self.page)
+                ahead = (page.cursor, fetcher.submit(self.client.pull, page.cursor, self.page)) if page.more else None
+                try:
+                    with self.db.writing() as session:
+                        replica = Replica(session, self._pending(session))
+                        if replica.pending & {c.key for c in page.changes}:
+                            raise Blocked("pending")
+                        apply_changes(replica, page.changes)
+                        self._refresh_words(session, replica)
+                        if self.before_cursor_saved is not None:
+                            self.before_cursor_saved()
+                        meta_set(session, CURSOR_KEY, str(page.cursor))
+                        self._observe(session, page.hlc)
+                except Blocked:
+                    return False
+                report.pulled += len(page.changes)
+                if page.changes:
+                    self.db.notify_all()
+                if not page.more:
+                    return True
 
     def _refresh_words(self, session: Session, replica: Replica) -> None:
         for row_id in sorted(replica.renamed):

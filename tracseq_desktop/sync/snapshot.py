@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.services.locations import refresh_search_words
 from tracseq_desktop.store.models import Location, Sample, SampleType, SyncKey
 from tracseq_desktop.store.types import canonical_json
 from tracseq_desktop.sync import wire
+from tracseq_desktop.sync.bulk import index_samples, set_aside_search_triggers
 from tracseq_desktop.sync.replica import Replica
 
 LOCATION_FIELDS = (
@@ -38,29 +39,10 @@ _INSERT_SAMPLE = (
     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_KEY = "INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES ('sample', ?, ?, ?)"
-#: what the ``sample_fts_insert`` trigger writes, for every sample from ``first`` on, in one statement
-_INDEX_SAMPLES = (
-    "INSERT INTO sample_fts(rowid, barcode, sample_type, project, owner, place)"
-    " SELECT s.id, s.barcode, s.sample_type, coalesce(s.project, ''), coalesce(s.owner, ''),"
-    " coalesce(l.search_words, '') FROM sample s LEFT JOIN location l ON l.id = s.box_id WHERE s.id >= ?"
-)
 _SET_PARENT = text(
     "UPDATE sample SET parent_id = (SELECT local_id FROM sync_key WHERE entity_type = 'sample' AND uuid = :parent)"
     " WHERE id = :id"
 )
-
-
-def _set_aside_search_triggers(conn: Connection) -> list[str]:
-    """Drop the search-index triggers for a bulk load; returns their SQL to put them back.
-
-    Inside the load's transaction: if it fails, the rollback brings them back too.
-    """
-    found = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sample_fts_%' ORDER BY name"
-    ).all()
-    for name, _sql in found:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    return [sql for _name, sql in found]
 
 
 def _topological(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -123,7 +105,7 @@ class SnapshotLoader:
         count = len(locations)
         session.flush()
         conn = session.connection()
-        triggers = _set_aside_search_triggers(conn)
+        triggers = set_aside_search_triggers(conn)
         for line in lines:
             if isinstance(line, dict):
                 break
@@ -159,7 +141,7 @@ class SnapshotLoader:
             conn.exec_driver_sql(_INSERT_KEY, keys)
         for start in range(0, len(parents), CHUNK):
             conn.execute(_SET_PARENT, parents[start : start + CHUNK])
-        conn.exec_driver_sql(_INDEX_SAMPLES, (first_id,))
+        index_samples(conn, first=first_id)
         for sql in triggers:
             conn.exec_driver_sql(sql)
         return count
