@@ -51,7 +51,7 @@ MAX_ROUNDS = 20
 
 _PENDING_SQL = text(
     "SELECT seq, key, operation_id, kind, args, expect, hlc, at, actor FROM sync_outbox WHERE status = 'pending'"
-    " ORDER BY seq LIMIT :n"
+    " AND seq > :after ORDER BY seq LIMIT :n"
 )
 _REST_OF_OPERATION_SQL = text(
     "SELECT seq, key, operation_id, kind, args, expect, hlc, at, actor FROM sync_outbox"
@@ -68,6 +68,18 @@ _OUTCOME_SQL = text(
     "UPDATE sync_outbox SET status = :status, reason = :reason, conflict_id = :conflict"
     " WHERE key = :key AND status = 'pending'"
 )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One push request, ready to send."""
+
+    body: bytes
+    mutations: int
+    audit: int
+    last_seq: int  #: the last intent in it (the next batch starts after)
+    last_audit: int  #: the last audit entry in it, or the one the server held before
+    full: bool  #: as many as a batch takes: more may follow
 
 
 @dataclass
@@ -164,36 +176,56 @@ class SyncEngine:
         meta_set(session, HLC_KEY, str(clock.last))
 
     # -- push ---------------------------------------------------------------------------------
-    def _next_batch(self) -> tuple[bytes, int, int]:
-        """The next push request as JSON, with its numbers of intents and audit entries.
+    def _next_batch(self, after: _Batch | None = None) -> _Batch:
+        """The next push request as JSON (the one following ``after``, which is still on its way).
 
         Written straight from the stored rows: ``args``, ``expect``, ``before`` and ``after``
         are kept as canonical JSON text, so they go out as they are; the server validates
         the whole request (and refuses a bad one with a reason) before touching anything.
         """
         with self.db.reading() as session:
-            rows = list(session.execute(_PENDING_SQL, {"n": self.batch}))
+            rows = list(session.execute(_PENDING_SQL, {"n": self.batch, "after": after.last_seq if after else 0}))
             if len(rows) == self.batch:  # never split an operation between two batches
                 rows.extend(session.execute(_REST_OF_OPERATION_SQL, {"op": rows[-1].operation_id, "seq": rows[-1].seq}))
-            through = int(meta_get(session, AUDIT_KEY) or 0)
+            through = max(int(meta_get(session, AUDIT_KEY) or 0), after.last_audit if after else 0)
             entries = session.execute(_AUDIT_SQL, {"after": through, "n": self.batch}).all()
             stamp = str(self._clock(session).tick()) if rows or entries else ""
         mutations = ",".join(_mutation_json(r) for r in rows)
         audit = ",".join(_audit_json(e) for e in entries)
-        body = f'{{"mutations":[{mutations}],"audit":[{audit}],"hlc":{json.dumps(stamp)}}}'
-        return body.encode(), len(rows), len(entries)
+        return _Batch(
+            body=f'{{"mutations":[{mutations}],"audit":[{audit}],"hlc":{json.dumps(stamp)}}}'.encode(),
+            mutations=len(rows),
+            audit=len(entries),
+            last_seq=rows[-1].seq if rows else (after.last_seq if after else 0),
+            last_audit=entries[-1].id if entries else through,
+            full=len(rows) >= self.batch or len(entries) >= self.batch,
+        )
 
     def push_all(self, report: SyncReport | None = None) -> SyncReport:
+        """Push every pending intent (and the audit entries the server lacks), batch after batch.
+
+        Batches are sent one at a time, in order; while the server applies one, this side
+        records the answer to the previous one and prepares the next. A lost answer stays
+        harmless: the batch is pushed again later and comes back as duplicates.
+        """
         report = report or SyncReport()
-        while True:
-            body, mutations, audit = self._next_batch()
-            if not mutations and not audit:
-                return report
-            answer = self._send(body)
-            self._record(answer, report)
-            report.audit_sent += audit
-            if mutations < self.batch and audit < self.batch:
-                return report
+        batch = self._next_batch()
+        if not batch.mutations and not batch.audit:
+            return report
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracseq-push") as sender:
+            flight = sender.submit(self._send, batch.body)
+            while True:
+                following = self._next_batch(batch) if batch.full else None
+                answer = flight.result()
+                if following is not None and (following.mutations or following.audit):
+                    flight = sender.submit(self._send, following.body)
+                else:
+                    following = None
+                self._record(answer, report)
+                report.audit_sent += batch.audit
+                if following is None:
+                    return report
+                batch = following
 
     def _send(self, body: bytes) -> wire.PushResponse:
         for attempt in range(self.retries + 1):

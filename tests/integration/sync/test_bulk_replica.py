@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -22,7 +23,8 @@ from tracseq_desktop.server.states import site_states
 from tracseq_desktop.services.actor import Actor, utc_now
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import open_services
-from tracseq_desktop.sync.engine import CURSOR_KEY, SyncEngine
+from tracseq_desktop.sync.client import SyncClient
+from tracseq_desktop.sync.engine import CURSOR_KEY, SyncEngine, pending_count
 from tracseq_desktop.sync.outbox import meta_set
 from tracseq_desktop.sync.replica import replica_states
 from tracseq_desktop.sync.service import SyncService
@@ -132,3 +134,56 @@ def test_snapshot_and_small_pages_match_the_server(
     assert {v.barcode for v in queries.search("BK-B1")} == {"BK-0", "BK-1", "BK-3"}
     fresh._services.samples.register(SampleDraft("BK-new", "plasma", project="Ash"))
     assert [v.barcode for v in queries.search("Ash")] == ["BK-NEW"]
+
+
+class DroppingTransport(httpx.HTTPTransport):
+    """Forwards to the real server, but loses the answers to the pushes numbered in ``drop`` (1-based)."""
+
+    def __init__(self, drop: set[int]) -> None:
+        super().__init__()
+        self.drop = drop
+        self.pushes = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path.endswith("/push"):
+            self.pushes += 1
+            if self.pushes in self.drop:
+                response.read()
+                response.close()
+                raise httpx.ReadError("answer lost after the server committed", request=request)
+        return response
+
+
+def test_small_batches_in_flight_survive_lost_answers(server: RunningServer, tmp_path: Path) -> None:
+    """Batches go out while the previous answer is recorded; lost answers come back as duplicates."""
+    transport = DroppingTransport({2, 5})
+    services = open_services(tmp_path / "piped.db", actor=Actor("keeper", "piped"))
+    sync = SyncService(
+        services,
+        token_store=MemoryTokenStore(),
+        client_factory=lambda url, ws, tokens: SyncClient(url, ws, tokens, transport=transport),
+    )
+    try:
+        sync.login(server.url, "keeper", "password-1")
+        services.locations.create("site", SITE)
+        for start in range(0, 30, 10):
+            services.samples.register_many([SampleDraft(f"PP-{i}", "plasma") for i in range(start, start + 10)])
+        engine = sync.engine()
+        engine.batch = 4
+        report = engine.push_all()
+        assert transport.pushes > 8  # several batches, two answers lost and sent again
+        assert report.rejected == 0 and report.conflicts == 0
+        assert report.applied == 31 and report.pushed == 31
+        with services.db.reading() as session:
+            assert pending_count(session) == 0
+            local_audit = session.execute(text("SELECT count(*) FROM audit_entry")).scalar_one()
+        with server.db.reading() as session:
+            held = session.execute(text("SELECT count(*), count(DISTINCT local_id) FROM audit_entry")).one()
+            samples = session.execute(text("SELECT count(*) FROM sample WHERE barcode LIKE 'PP-%'")).scalar_one()
+            duplicates = session.execute(text("SELECT count(*) FROM mutation")).scalar_one()
+        assert tuple(held) == (local_audit, local_audit)
+        assert samples == 30 and duplicates == 31
+    finally:
+        sync.close()
+        services.close()
