@@ -10,6 +10,7 @@ missing from the snapshot are dropped.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -39,6 +40,12 @@ _INSERT_SAMPLE = (
     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_KEY = "INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES ('sample', ?, ?, ?)"
+_INSERT_LOCATION = (
+    "INSERT INTO location (id, kind, label, name, parent_id, unit_type, temperature_class, grid_rows, grid_cols,"
+    " capacity, retired, search_words, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?)"
+)
+_INSERT_LOCATION_KEY = "INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES ('location', ?, ?, ?)"
 _SET_PARENT = text(
     "UPDATE sample SET parent_id = (SELECT local_id FROM sync_key WHERE entity_type = 'sample' AND uuid = :parent)"
     " WHERE id = :id"
@@ -90,13 +97,7 @@ class SnapshotLoader:
     def _load_fresh(self, locations: list[dict[str, Any]], lines: Iterator[Any]) -> int:
         session = self.session
         replica = Replica(session, set())
-        for state in _topological(locations):
-            replica.location(state)
-        for root in session.scalars(select(Location).where(Location.parent_id.is_(None))):
-            refresh_search_words(session, root)
-        box_ids = {
-            k.uuid: k.local_id for k in session.scalars(select(SyncKey).where(SyncKey.entity_type == "location"))
-        }
+        box_ids = self._insert_locations(locations)
         types = set(session.scalars(select(SampleType.name)))
         first_id = next_id = (session.scalar(select(func.max(Sample.id))) or 0) + 1
         rows: list[tuple[Any, ...]] = []
@@ -145,6 +146,38 @@ class SnapshotLoader:
         for sql in triggers:
             conn.exec_driver_sql(sql)
         return count
+
+    def _insert_locations(self, locations: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert every location (the replica holds none) with its search words; returns row ids by UUID.
+
+        What ``Replica.location`` and ``refresh_search_words`` would write, in three statements:
+        a location's words are the labels and names from its root down to itself.
+        """
+        session = self.session
+        ids: dict[str, int] = {}
+        words: dict[str, list[str]] = {}
+        rows: list[tuple[Any, ...]] = []
+        keys: list[tuple[Any, ...]] = []
+        next_id = (session.scalar(select(func.max(Location.id))) or 0) + 1
+        for state in _topological(locations):
+            s = wire.LocationState.model_validate(state)
+            for stamp in (s.created_at, s.updated_at):
+                datetime.fromisoformat(stamp[:-1])  # an impossible date fails as ``parse_utc`` would
+            parent = ids.get(s.parent) if s.parent else None
+            parts = [*(words[s.parent] if parent is not None and s.parent else []), s.label, s.name]
+            ids[s.uuid], words[s.uuid] = next_id, parts
+            rows.append(
+                (next_id, s.kind, s.label, s.name, parent, s.unit_type, s.temperature_class, s.rows, s.cols,
+                 s.capacity, s.retired, " ".join(p for p in parts if p), s.version, s.created_at, s.updated_at)
+            )  # fmt: skip
+            keys.append((next_id, s.uuid, s.site))
+            next_id += 1
+        session.flush()
+        conn = session.connection()
+        if rows:
+            conn.exec_driver_sql(_INSERT_LOCATION, rows)
+            conn.exec_driver_sql(_INSERT_LOCATION_KEY, keys)
+        return ids
 
     # -- bringing an existing replica to the snapshot -----------------------------------------
     def _load_over(self, locations: list[dict[str, Any]], lines: Iterator[Any]) -> int:

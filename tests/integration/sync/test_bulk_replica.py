@@ -76,6 +76,11 @@ def index_rows(sync: SyncService) -> tuple[list[tuple[Any, ...]], list[tuple[Any
     return [tuple(r) for r in have], [tuple(r) for r in want], list(triggers)
 
 
+def search_words(sync: SyncService) -> dict[str, str]:
+    with sync._services.db.reading() as session:
+        return {r.label: r.search_words for r in session.execute(text("SELECT label, search_words FROM location"))}
+
+
 def assert_equals_server(sync: SyncService, server: RunningServer) -> None:
     with server.db.reading() as session:
         expected = replica_checksum(*site_states(session, [SITE]))
@@ -92,7 +97,7 @@ def test_snapshot_and_small_pages_match_the_server(
     writer = station("writer")
     loc = writer._services.locations
     loc.create("site", SITE)
-    loc.create("room", "BK-R", parent=SITE)
+    loc.create("room", "BK-R", parent=SITE, name="Cold room")
     loc.create("unit", "BK-F", parent="BK-R", unit_type="freezer-80")
     loc.create("rack", "BK-K", parent="BK-F")
     loc.create("box", "BK-B1", parent="BK-K", geometry="3x3")
@@ -107,6 +112,8 @@ def test_snapshot_and_small_pages_match_the_server(
     fresh = station("fresh")
     assert fresh.sync_now().bootstrapped
     assert_equals_server(fresh, server)
+    assert search_words(fresh) == search_words(writer)  # as the services compute them
+    assert search_words(writer)["BK-B1"] == f"{SITE} BK-R Cold room BK-F BK-K BK-B1"
 
     reader = station("reader")
     with reader._services.db.writing() as session:
