@@ -65,7 +65,10 @@ def _virtual_display() -> subprocess.Popen[bytes] | None:
     for number in range(99, 120):
         if not Path(f"/tmp/.X11-unix/X{number}").exists():
             break
-    proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+    # Its own session: Ctrl-C in the terminal reaches the window, which closes cleanly, not the display under it.
+    proc = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"], start_new_session=True
+    )
     os.environ["DISPLAY"] = f":{number}"
     for _ in range(50):
         if Path(f"/tmp/.X11-unix/X{number}").exists():
@@ -332,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
             desktop.append("--simulate")
         xvfb = _virtual_display()
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-        return subprocess.call(desktop)
+        window = subprocess.Popen(desktop)
+        try:
+            return window.wait()
+        except KeyboardInterrupt:  # the window got Ctrl-C too and is closing: let it finish
+            return window.wait(timeout=30) or 130
     except KeyboardInterrupt:
         return 130
     finally:

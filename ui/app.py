@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -78,6 +79,20 @@ def take_screenshot(app: QApplication, window: MainWindow, path: str, select: st
     return 0
 
 
+def quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl-C or a TERM signal closes the window the normal way (monitoring and sync stop cleanly).
+
+    Python runs signal handlers only when it gets control, so a timer hands it control
+    a few times a second while Qt's event loop runs.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_args: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     started = QElapsedTimer()
     started.start()
@@ -111,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.start()
         else:
             QTimer.singleShot(0, window.start)
+            quit_on_signals(app)
             code = app.exec()
     finally:
         window.shutdown()
