@@ -10,9 +10,10 @@ transaction of the WAL), so the entities and the cursor agree.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,10 @@ class ServerDatabase:
     engine: Engine
     _sessions: sessionmaker[Session]
     _snapshot_engine: Engine
+    #: on SQLite, writers of this process queue here: a waiting ``BEGIN IMMEDIATE`` polls with
+    #: growing sleeps (up to 100 ms), a lock hands over at once; other processes still meet
+    #: SQLite's own lock and its busy timeout
+    _writer: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,7 +51,8 @@ class ServerDatabase:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        with self._sessions(bind=self.engine.execution_options(tracseq_write=True)) as session:
+        queue = self._writer if self.is_sqlite else nullcontext()
+        with queue, self._sessions(bind=self.engine.execution_options(tracseq_write=True)) as session:
             try:
                 yield session
                 session.commit()
@@ -101,6 +107,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")  # fewer, larger checkpoints under heavy pushes
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
