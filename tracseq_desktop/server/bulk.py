@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tracseq_desktop.server.apply import PushContext
+from tracseq_desktop.server.context import PushContext
 from tracseq_desktop.server.models import Location, Sample
 from tracseq_desktop.server.states import LOCATION_FIELDS, SAMPLE_FIELDS, location_state_raw, sample_state_raw
 from tracseq_desktop.store.types import canonical_json, to_utc_text
@@ -90,7 +90,7 @@ def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
 def wire_time(value: str) -> str:
     """A wire time as stored (``to_utc_text``'s form, which the wire pattern already enforces).
 
-    Raises ``ValueError`` for an impossible date, as ``apply.parse_time`` does.
+    Raises ``ValueError`` for an impossible date, as ``context.parse_time`` does.
     """
     datetime.fromisoformat(value[:-1])
     return value
@@ -177,7 +177,7 @@ def _parse(m: wire.Mutation) -> tuple[wire.SampleRegisterArgs, str, str | None, 
 
 
 def _box_takes(known: _Known, box: _Box, row: int | None, col: int | None) -> bool:
-    """As ``apply._slot_free`` answers for a new sample: the place exists and is free."""
+    """As ``context._slot_free`` answers for a new sample: the place exists and is free."""
     if box.rows is None:
         return row is None and col is None and known.held[box.uuid] < (box.capacity or 0)
     if row is None or col is None or not (0 <= row < box.rows and 0 <= col < (box.cols or 0)):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.i18n import _
-from tracseq_desktop.server.apply import PushContext, Rejected, Result, apply_intent, parse_args
+from tracseq_desktop.server.apply import apply_intent, parse_args
 from tracseq_desktop.server.bulk import (
     INSERT_AUDIT,
     INSERT_CHANGE,
@@ -22,6 +22,7 @@ from tracseq_desktop.server.bulk import (
     json_text,
     wire_time,
 )
+from tracseq_desktop.server.context import PushContext, Rejected, Result
 from tracseq_desktop.server.db import CHANGE_COUNTER, ServerDatabase
 from tracseq_desktop.server.models import (
     AuditRecord,
@@ -183,7 +184,7 @@ def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
 
 
 def _parse_at(text_value: str, default: datetime) -> datetime:
-    from tracseq_desktop.server.apply import parse_time
+    from tracseq_desktop.server.context import parse_time
 
     return parse_time(text_value) or default
 
