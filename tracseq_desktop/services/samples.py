@@ -44,6 +44,9 @@ from tracseq_desktop.services.rules import (
 from tracseq_desktop.store.models import Location, Sample
 from tracseq_desktop.sync.outbox import register_args, sample_place, time_text
 
+#: most samples one move may take: the server frees a move's places together (so the set
+#: may swap places), which needs the whole move in one sync request (see sync.wire.MAX_BATCH)
+MAX_MOVE = 1000
 FROZEN = {TemperatureClass.MINUS_80, TemperatureClass.MINUS_20, TemperatureClass.LN2}
 Placement = tuple[str, str, str | None]  #: (barcode, box label, position or None)
 
@@ -188,6 +191,12 @@ class SampleService:
         """Move many samples in one operation; swaps and rotations inside the set are allowed."""
         if not placements:
             return []
+        if len(placements) > MAX_MOVE:
+            raise InvalidInput(
+                _("One move takes at most {limit} samples; this one has {count}. Move them in parts.").format(
+                    limit=MAX_MOVE, count=len(placements)
+                )
+            )
         with self._runner.operation() as op:
             session = op.session
             samples: list[Sample] = []

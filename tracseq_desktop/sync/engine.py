@@ -1,9 +1,9 @@
 """Sync = push, then pull (or, the first time, a snapshot), until nothing is left.
 
-Push sends the oldest pending intents in batches (never splitting an operation) with
-the audit entries the server lacks, and records each final outcome in the same local
-transaction. A lost answer is harmless: the batch is sent again and the server answers
-"duplicate" with the first outcome. Pull applies a page and stores the cursor in one
+Push sends the oldest pending intents in batches (an operation splits only when it is
+bigger than one request) with the audit entries the server lacks, and records each
+final outcome in the same local transaction. A lost answer is harmless: the batch is
+sent again and the server answers "duplicate" with the first outcome. Pull applies a page and stores the cursor in one
 local transaction; a page touching an entity with unpushed intents stops the pull
 without moving the cursor, and the loop pushes first.
 """
@@ -55,7 +55,7 @@ _PENDING_SQL = text(
 )
 _REST_OF_OPERATION_SQL = text(
     "SELECT seq, key, operation_id, kind, args, expect, hlc, at, actor FROM sync_outbox"
-    " WHERE status = 'pending' AND operation_id = :op AND seq > :seq ORDER BY seq"
+    " WHERE status = 'pending' AND operation_id = :op AND seq > :seq ORDER BY seq LIMIT :n"
 )
 _AUDIT_SQL = text(
     "SELECT id, at, actor, action, entity_type, entity_key, before, after, reason, operation_id, hash"
@@ -185,8 +185,8 @@ class SyncEngine:
         """
         with self.db.reading() as session:
             rows = list(session.execute(_PENDING_SQL, {"n": self.batch, "after": after.last_seq if after else 0}))
-            if len(rows) == self.batch:  # never split an operation between two batches
-                rows.extend(session.execute(_REST_OF_OPERATION_SQL, {"op": rows[-1].operation_id, "seq": rows[-1].seq}))
+            if len(rows) == self.batch:
+                rows = _whole_operations(session, rows)
             through = max(int(meta_get(session, AUDIT_KEY) or 0), after.last_audit if after else 0)
             entries = session.execute(_AUDIT_SQL, {"after": through, "n": self.batch}).all()
             stamp = str(self._clock(session).tick()) if rows or entries else ""
@@ -337,6 +337,33 @@ class SyncEngine:
         report.pulled += count
         self.db.notify_all()
         return True
+
+
+def _whole_operations(session: Session, rows: list[Any]) -> list[Any]:
+    """``rows`` completed with the rest of the last operation, as far as one request takes.
+
+    An operation normally travels in one batch. One bigger than a request may carry (a
+    CSV import of thousands of rows, the adoption of a whole database) goes in pieces:
+    each intent has its own outcome anyway. The cut never falls inside a grouped move,
+    whose places the server frees together before filling them (swaps); services keep
+    such a move well below what a request takes.
+    """
+    room = max(wire.MAX_BATCH - len(rows), 0)
+    rest = list(
+        session.execute(_REST_OF_OPERATION_SQL, {"op": rows[-1].operation_id, "seq": rows[-1].seq, "n": room + 1})
+    )
+    if len(rest) <= room:
+        return rows + rest
+    joined = rows + rest
+    cut = len(rows) + room
+    inside = rows[-1].operation_id
+    while cut > 0 and joined[cut - 1].operation_id == inside and _grouped(joined[cut - 1]) and _grouped(joined[cut]):
+        cut -= 1
+    return joined[:cut] if cut > 0 else joined[: len(rows) + room]
+
+
+def _grouped(row: Any) -> bool:
+    return row.kind == "sample.place" and json.loads(row.args).get("group") is True
 
 
 def apply_snapshot(session: Session, lines: Iterator[Any]) -> int:
