@@ -14,12 +14,14 @@ from datetime import datetime
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracseq_desktop.domain.errors import InvalidInput, NotFound
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.facade import Services
-from tracseq_desktop.store.models import SyncConflict
+from tracseq_desktop.store.models import Sample, SyncConflict, SyncKey
 from tracseq_desktop.sync.client import SyncClient
+from tracseq_desktop.sync.conflict_text import describe
 from tracseq_desktop.sync.engine import LAST_SYNC_KEY, SyncEngine, SyncReport, open_conflict_count, pending_count
 from tracseq_desktop.sync.errors import NotSignedIn, Offline
 from tracseq_desktop.sync.outbox import SITE_KEY, meta_get, meta_set, node_id
@@ -205,7 +207,7 @@ class SyncService:
             )
             for row in fresh:
                 row.announced = True
-            return tuple(_view(row) for row in fresh)
+            return tuple(_view(row, session) for row in fresh)
 
     # -- conflicts ------------------------------------------------------------------------------
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
@@ -213,7 +215,7 @@ class SyncService:
             stmt = select(SyncConflict).order_by(SyncConflict.created_at, SyncConflict.id)
             if not include_resolved:
                 stmt = stmt.where(SyncConflict.status == "open")
-            return [_view(row) for row in session.scalars(stmt)]
+            return [_view(row, session) for row in session.scalars(stmt)]
 
     def resolve(self, conflict_id: str, option: str, reason: str | None = None) -> ConflictView:
         """Record the decision (audited) and queue it for the server; the next sync applies it.
@@ -236,7 +238,16 @@ class SyncService:
             row.status, row.resolved_option, row.resolved_by = "resolved", option, op.actor.user
             row.resolved_reason, row.resolved_at = reason, op.now
             op.session.flush()
-            return _view(row)
+            return _view(row, op.session)
+
+
+def _sample_status(session: Session, key: str) -> str | None:
+    found = session.execute(
+        select(Sample.status)
+        .join(SyncKey, SyncKey.local_id == Sample.id)
+        .where(SyncKey.entity_type == "sample", SyncKey.uuid == key)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def _find_conflict(session: object, conflict_id: str) -> SyncConflict:
@@ -252,15 +263,21 @@ def _find_conflict(session: object, conflict_id: str) -> SyncConflict:
     return rows[0]
 
 
-def _view(row: SyncConflict) -> ConflictView:
+def _view(row: SyncConflict, session: Session) -> ConflictView:
     subject = tuple(sorted((str(k), str(v)) for k, v in (row.subject or {}).items() if v is not None))
+    ids = [str(o["id"]) for o in row.options]
+    titles = {str(o["id"]): str(o["title"]) for o in row.options}
+    summary = row.summary
+    local = describe(row.kind, row.subject or {}, ids, lambda key: _sample_status(session, key))
+    if local is not None:  # in this workstation's language; otherwise the server's words
+        summary, titles = local
     return ConflictView(
         id=row.id,
         kind=row.kind,
         site=row.site,
         status=row.status,
-        summary=row.summary,
-        options=tuple(ConflictOptionView(o["id"], o["title"]) for o in row.options),
+        summary=summary,
+        options=tuple(ConflictOptionView(i, titles[i]) for i in ids),
         created_at=row.created_at,
         resolved_option=row.resolved_option,
         resolved_by=row.resolved_by,
