@@ -86,6 +86,12 @@ def _sync(args: argparse.Namespace, ctx: CliContext) -> int:
         "bootstrapped": result.bootstrapped,
         "rejections": [{"seq": s, "intent": k, "reason": r} for s, k, r in result.rejections],
         "new_conflicts": [_conflict_data(c) for c in result.new_conflicts],
+        "readings": result.readings,
+        "alarm_events": result.alarm_events,
+        "telemetry_duplicates": result.telemetry_duplicates,
+        "telemetry_held": result.telemetry_held,
+        "telemetry_more": result.telemetry_more,
+        "telemetry_error": result.telemetry_error,
     }
 
     def text() -> str:
@@ -103,6 +109,23 @@ def _sync(args: argparse.Namespace, ctx: CliContext) -> int:
         lines += [
             _("Rejected #{seq} {intent}: {reason}").format(seq=s, intent=k, reason=r) for s, k, r in result.rejections
         ]
+        lines.append(
+            _("Freezer data sent: {readings} readings, {events} alarm events.").format(
+                readings=result.readings, events=result.alarm_events
+            )
+        )
+        if result.telemetry_held:
+            lines.append(
+                ngettext(
+                    "{count} unit waits until the server knows it.",
+                    "{count} units wait until the server knows them.",
+                    result.telemetry_held,
+                ).format(count=result.telemetry_held)
+            )
+        if result.telemetry_more:
+            lines.append(_("More freezer data is left for the next sync."))
+        if result.telemetry_error:
+            lines.append(_("Freezer data not sent: {error}").format(error=result.telemetry_error))
         if result.new_conflicts:
             count = len(result.new_conflicts)
             lines.append(ngettext("{count} new conflict:", "{count} new conflicts:", count).format(count=count))

@@ -124,6 +124,9 @@ def create_app(db: ServerDatabase, *, clock: Clock = utc_now) -> FastAPI:
         return await call_next(request)
 
     app.include_router(router)
+    from tracseq_desktop.server.telemetry_api import router as telemetry_router  # its routes use this module's deps
+
+    app.include_router(telemetry_router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tracseq_desktop.store.types import JSONText, UTCDateTime
@@ -233,3 +233,43 @@ class FieldHistory(Base):
     lost: Mapped[dict[str, Any] | None] = mapped_column(JSONText())
     mutation_key: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UnitReadingBlock(Base):
+    """One workstation's readings of one unit and one hour, packed and sealed (``store/readings.py``).
+
+    Keyed by site first (the distribution key), then unit and hour: a dashboard's range
+    query reads one index range. Several workstations may hold readings of one unit.
+    """
+
+    __tablename__ = "unit_reading_block"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    workstation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlarmEventRecord(Base):
+    """Alarm events (raised, cleared, acknowledged), each once: the workstation made its UUID."""
+
+    __tablename__ = "alarm_event"
+    __table_args__ = (Index("ix_alarm_event_unit_at", "site", "unit", "at"),)
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alarm: Mapped[str] = mapped_column(String(36))
+    unit: Mapped[str] = mapped_column(String(36))
+    workstation_id: Mapped[str] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    peak: Mapped[float | None] = mapped_column(Float)
+    limit_value: Mapped[float | None] = mapped_column(Float)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -189,12 +189,12 @@ def append(blob: bytes | None, reading: Reading, hour: int) -> bytes:
         return layout.header(OPEN, count + 1) + blob[_HEADER.size :] + struct.pack(f"<{len(record)}H", *record)
     block = decode(blob)
     grown = layout.union(wanted)
-    records = [_regrid(block.layout, grown, record) for record in block.records]
+    records = [regrid(block.layout, grown, record) for record in block.records]
     records.append(tuple(record_of(grown, reading, hour)))
     return encode_open(grown, records) if codec == OPEN else seal_records(grown, records)
 
 
-def _regrid(old: Layout, new: Layout, record: tuple[int, ...]) -> tuple[int, ...]:
+def regrid(old: Layout, new: Layout, record: tuple[int, ...]) -> tuple[int, ...]:
     """A record of layout ``old`` re-expressed in the wider layout ``new``."""
     values = dict(zip(old.probe_indexes, record[2:], strict=False))
     rest = list(record[2 + old.probe_mask.bit_count() :])

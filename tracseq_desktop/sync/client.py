@@ -111,6 +111,11 @@ class SyncClient:
         data = self._authorised("POST", "/push", raw=True, content=body, headers=_JSON)
         return wire.PushResponse.model_validate_json(data)
 
+    def push_telemetry(self, body: bytes) -> wire.TelemetryResponse:
+        """Push readings and alarm events written as JSON (a ``wire.TelemetryRequest``)."""
+        data = self._authorised("POST", "/telemetry", raw=True, content=body, headers=_JSON)
+        return wire.TelemetryResponse.model_validate_json(data)
+
     def pull(self, after: int, limit: int = wire.DEFAULT_PAGE) -> wire.PullResponse:
         data = self._authorised("GET", "/changes", raw=True, params={"after": after, "limit": limit})
         return wire.PullResponse.model_validate_json(data)

@@ -7,6 +7,7 @@ Everything returned is a frozen dataclass, safe to hand between threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +24,13 @@ from tracseq_desktop.store.models import Sample, SyncConflict, SyncKey
 from tracseq_desktop.sync.client import SyncClient
 from tracseq_desktop.sync.conflict_text import describe
 from tracseq_desktop.sync.engine import LAST_SYNC_KEY, SyncEngine, SyncReport, open_conflict_count, pending_count
-from tracseq_desktop.sync.errors import NotSignedIn, Offline
+from tracseq_desktop.sync.errors import NotSignedIn, Offline, ServerRefused
 from tracseq_desktop.sync.outbox import SITE_KEY, meta_get, meta_set, node_id
 from tracseq_desktop.sync.replica import parse_utc
+from tracseq_desktop.sync.telemetry import TelemetryPusher, TelemetryReport
 from tracseq_desktop.sync.tokens import TokenStore, default_token_store
+
+log = logging.getLogger(__name__)
 
 SERVER_KEY = "sync.server"
 USER_KEY = "sync.user"
@@ -76,6 +80,12 @@ class SyncResult:
     bootstrapped: bool
     rejections: tuple[tuple[int, str, str], ...]  #: (sequence number, intent, reason)
     new_conflicts: tuple[ConflictView, ...]  #: conflicts this sync brought that were not shown before
+    readings: int = 0  #: freezer readings new to the server
+    alarm_events: int = 0  #: alarm events new to the server
+    telemetry_duplicates: int = 0  #: alarm events the server already held (an earlier answer was lost)
+    telemetry_held: int = 0  #: units whose readings wait until the server knows the unit
+    telemetry_more: bool = False  #: a telemetry backlog is left for the next sync
+    telemetry_error: str | None = None  #: why telemetry could not be pushed this time (the sync itself went through)
 
 
 ClientFactory = Callable[[str, str, TokenStore], SyncClient]
@@ -196,7 +206,21 @@ class SyncService:
                 self._error = str(error)
                 raise
             self._online, self._error = True, None
-            return _result(report, self._announce())
+            telemetry, problem = self._push_telemetry()
+            return _result(report, self._announce(), telemetry, problem)
+
+    def _push_telemetry(self) -> tuple[TelemetryReport, str | None]:
+        """Readings and alarm events, after the intents (their units must be on the server first).
+
+        A failure here does not fail the sync: what was not confirmed goes next time.
+        """
+        report = TelemetryReport()
+        try:
+            TelemetryPusher(self._services.db, self._ensure_client()).push(report)
+        except (Offline, ServerRefused, NotSignedIn, httpx.HTTPError) as error:
+            log.warning("telemetry not pushed: %s", error)
+            return report, str(error)
+        return report, None
 
     def _announce(self) -> tuple[ConflictView, ...]:
         with self._services.db.writing() as session:
@@ -286,7 +310,9 @@ def _view(row: SyncConflict, session: Session) -> ConflictView:
     )
 
 
-def _result(report: SyncReport, fresh: tuple[ConflictView, ...]) -> SyncResult:
+def _result(
+    report: SyncReport, fresh: tuple[ConflictView, ...], telemetry: TelemetryReport, error: str | None
+) -> SyncResult:
     return SyncResult(
         pushed=report.pushed,
         applied=report.applied,
@@ -297,4 +323,10 @@ def _result(report: SyncReport, fresh: tuple[ConflictView, ...]) -> SyncResult:
         bootstrapped=report.bootstrapped,
         rejections=tuple(report.rejections),
         new_conflicts=fresh,
+        readings=telemetry.readings,
+        alarm_events=telemetry.alarm_events,
+        telemetry_duplicates=telemetry.duplicates,
+        telemetry_held=len(telemetry.held),
+        telemetry_more=telemetry.more,
+        telemetry_error=error,
     )

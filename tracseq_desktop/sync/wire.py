@@ -381,3 +381,120 @@ def replica_checksum(locations: Iterable[LocationState], samples: Iterable[Sampl
             digest.update(line.encode("utf-8"))
             digest.update(b"\n")
     return digest.hexdigest()
+
+
+# -- telemetry: freezer readings and alarm events (append-only) ------------------------------
+MAX_TELEMETRY_BLOCKS = 1000
+MAX_ALARM_EVENTS = 2000
+#: an hour block of 65,535 records of 20 fields, base64: the largest a workstation can hold
+MAX_BLOCK_TEXT = 7_000_000
+MAX_READINGS_PAGE = 100_000
+DEFAULT_READINGS_PAGE = 20_000
+
+
+class ReadingBlockIn(Strict):
+    """The readings one workstation holds for one unit and one hour, all of them.
+
+    ``data`` is the block in the workstation's plain (open) packing, base64 (see
+    ``store/readings.py``). A reading is identified by the workstation, the unit, the hour,
+    its offset in the hour (tenths of a second) and its rank among the block's readings of
+    that offset: the server adds only what it does not hold, so a block sent again, or sent
+    again grown, never doubles a reading.
+    """
+
+    unit: Uuid  #: the unit's location UUID
+    hour: Annotated[int, Field(ge=0, le=10_000_000)]  #: hours since 1970-01-01 UTC
+    data: Annotated[str, Field(min_length=8, max_length=MAX_BLOCK_TEXT, pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class AlarmEventType(StrEnum):
+    RAISED = "raised"
+    CLEARED = "cleared"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class AlarmEventIn(Strict):
+    """One step of an alarm's life, with a UUID made on the workstation (stable across resends)."""
+
+    id: Uuid
+    alarm: Uuid  #: the same for every event of one alarm
+    unit: Uuid
+    type: AlarmEventType
+    kind: Annotated[str, Field(min_length=1, max_length=64)]
+    at: UtcText
+    started_at: UtcText | None = None
+    peak: float | None = None
+    limit: float | None = None
+    actor: Name | None = None
+    comment: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class TelemetryRequest(Strict):
+    blocks: list[ReadingBlockIn] = Field(default_factory=list, max_length=MAX_TELEMETRY_BLOCKS)
+    alarm_events: list[AlarmEventIn] = Field(default_factory=list, max_length=MAX_ALARM_EVENTS)
+
+
+class TelemetryOutcome(StrEnum):
+    APPLIED = "applied"  #: something new was stored
+    DUPLICATE = "duplicate"  #: the server held all of it already
+    HELD = "held"  #: the unit is not on the server (yet): send it again after its location is pushed
+
+
+class ReadingBlockResult(Strict):
+    unit: Uuid
+    hour: int
+    outcome: TelemetryOutcome
+    added: int  #: readings new to the server
+    count: int  #: readings of this workstation the server holds for the unit and hour
+    total: int  #: readings of this workstation the server holds for the unit, all hours
+    reason: str | None = None
+
+
+class AlarmEventResult(Strict):
+    id: Uuid
+    outcome: TelemetryOutcome
+    reason: str | None = None
+
+
+class TelemetryResponse(Strict):
+    blocks: list[ReadingBlockResult]
+    alarm_events: list[AlarmEventResult]
+
+
+class ReadingOut(Strict):
+    at: UtcText
+    probes: list[float | None]
+    setpoint: float | None = None
+    door_open: bool | None = None
+    compressor_on: bool | None = None
+    defrost: bool | None = None
+    power_failure: bool | None = None
+    ln2_filling: bool | None = None
+    ln2_level_mm: float | None = None
+    device_alarms: bool = False
+    workstation: Uuid
+
+
+class ReadingsPage(Strict):
+    unit: Uuid
+    site: Code
+    readings: list[ReadingOut]
+    #: more readings follow: ask again with ``start`` = ``next``
+    more: bool
+    next: UtcText | None = None
+
+
+class AlarmEventOut(Strict):
+    id: Uuid
+    alarm: Uuid
+    unit: Uuid
+    site: Code
+    workstation: Uuid
+    type: AlarmEventType
+    kind: str
+    at: UtcText
+    started_at: UtcText | None = None
+    peak: float | None = None
+    limit: float | None = None
+    actor: str | None = None
+    comment: str | None = None
