@@ -20,7 +20,7 @@ from tracseq_desktop.services.locations import refresh_search_words
 from tracseq_desktop.store.models import Location, Sample, SampleType, SyncKey
 from tracseq_desktop.store.types import canonical_json
 from tracseq_desktop.sync import wire
-from tracseq_desktop.sync.bulk import index_samples, set_aside_search_triggers
+from tracseq_desktop.sync.bulk import SampleRun, index_samples, set_aside_search_triggers
 from tracseq_desktop.sync.replica import Replica
 
 LOCATION_FIELDS = (
@@ -33,6 +33,8 @@ SAMPLE_FIELDS = (
     "created_at", "updated_at",
 )  # fmt: skip
 CHUNK = 5000
+#: sample states written together over an existing replica (see ``sync.bulk.SampleRun``)
+RUN = 1000
 
 _INSERT_SAMPLE = (
     "INSERT INTO sample (id, barcode, sample_type, status, volume_nl, concentration, concentration_unit, project,"
@@ -196,9 +198,11 @@ class SnapshotLoader:
                 conflicts.append(line[1])
             else:
                 samples.append(dict(zip(SAMPLE_FIELDS, line[1:], strict=True)))
-        for state in _topological(samples):
-            replica.sample(wire.SampleState.model_validate(state).model_dump())
-            seen.add(("sample", state["uuid"]))
+        ordered = _topological(samples)  # parents first: a run finds them already written
+        run = SampleRun(replica)
+        for start in range(0, len(ordered), RUN):
+            run.apply([wire.SampleState.model_validate(state) for state in ordered[start : start + RUN]])
+        seen.update(("sample", state["uuid"]) for state in ordered)
         for state in conflicts:
             replica.conflict(state)
         for key in list(session.scalars(select(SyncKey))):
