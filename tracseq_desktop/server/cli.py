@@ -1,6 +1,6 @@
 """``tracseq-server``: run the central server, or add a user.
 
-tracseq-server --db PATH_OR_URL --port 8080 [--host 127.0.0.1] [--workers N]
+tracseq-server --db PATH_OR_URL --port 8080 [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]
 tracseq-server create-user NAME --site SITE --role ROLE [--db ...]   (password on stdin)
 """
 
@@ -24,6 +24,10 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=DEFAULT_DB, help=_("SQLite file or postgresql+psycopg:// URL"))
     parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (behind a TLS proxy)"))
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--tls-cert", metavar="FILE", help=_("serve HTTPS with this certificate (PEM; else use a TLS proxy)")
+    )
+    parser.add_argument("--tls-key", metavar="FILE", help=_("the private key of --tls-cert (PEM)"))
     parser.add_argument("--log-level", default="warning")
     return parser
 
@@ -48,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["create-user"]:
         return _create_user(_user_parser().parse_args(arguments[1:]))
-    args = _serve_parser().parse_args(arguments)
+    parser = _serve_parser()
+    args = parser.parse_args(arguments)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error(_("--tls-cert and --tls-key go together"))
     import uvicorn
 
     from tracseq_desktop.server.api import create_app
@@ -56,7 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     db = open_server_database(args.db)
     try:
-        uvicorn.run(create_app(db), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            create_app(db),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
+        )
     finally:
         db.close()
     return 0

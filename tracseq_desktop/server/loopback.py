@@ -20,12 +20,25 @@ class RunningServer:
 
 
 @contextmanager
-def serve_in_thread(db: str, *, clock: Clock = utc_now, pool_size: int = 8) -> Iterator[RunningServer]:
-    """Migrate ``db``, serve it on 127.0.0.1 (a free port) until the block ends."""
+def serve_in_thread(
+    db: str, *, clock: Clock = utc_now, pool_size: int = 8, tls: tuple[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Migrate ``db``, serve it on 127.0.0.1 (a free port) until the block ends.
+
+    ``tls``: (certificate, key) PEM files to serve HTTPS instead of HTTP.
+    """
     import uvicorn
 
     database = open_server_database(db, pool_size=pool_size)
-    config = uvicorn.Config(create_app(database, clock=clock), host="127.0.0.1", port=0, log_level="error")
+    cert, key = tls if tls else (None, None)
+    config = uvicorn.Config(
+        create_app(database, clock=clock),
+        host="127.0.0.1",
+        port=0,
+        log_level="error",
+        ssl_certfile=cert,
+        ssl_keyfile=key,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="tracseq-server", daemon=True)
     thread.start()
@@ -37,7 +50,7 @@ def serve_in_thread(db: str, *, clock: Clock = utc_now, pool_size: int = 8) -> I
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", database)
+        yield RunningServer(f"{'https' if tls else 'http'}://127.0.0.1:{port}", database)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -1,12 +1,15 @@
 """HTTP client of the central server (httpx): tokens, refresh on 401, errors in words.
 
-Certificates are verified (the server sits behind a TLS proxy in production); a
+Certificates are verified (the server sits behind a TLS proxy in production) against
+the bundled authorities, or the file named by ``SSL_CERT_FILE`` for a lab's own
+authority; a certificate that does not verify is refused with ``UntrustedServer``. A
 ``transport`` can be given for tests that cut connections on purpose.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +18,7 @@ import httpx
 
 from tracseq_desktop.i18n import _
 from tracseq_desktop.sync import wire
-from tracseq_desktop.sync.errors import NotSignedIn, Offline, ServerRefused
+from tracseq_desktop.sync.errors import NotSignedIn, Offline, ServerRefused, UntrustedServer
 from tracseq_desktop.sync.tokens import TokenStore, account_name
 
 
@@ -84,6 +87,15 @@ class SyncClient:
             headers["Authorization"] = f"Bearer {self._access}"
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.ConnectError as error:
+            if _certificate_failed(error):
+                raise UntrustedServer(
+                    _(
+                        "The server's certificate is not trusted ({detail}). If your lab uses its own certificate"
+                        " authority, set SSL_CERT_FILE to its certificate file."
+                    ).format(detail=_certificate_detail(error))
+                ) from None
+            raise Offline(_("The server cannot be reached: {error}").format(error=type(error).__name__)) from None
         except httpx.TransportError as error:
             raise Offline(_("The server cannot be reached: {error}").format(error=type(error).__name__)) from None
         if response.status_code >= 400:
@@ -163,3 +175,21 @@ def _describe(response: httpx.Response) -> str:
     return _("The server refused the request ({status}): {detail}").format(
         status=response.status_code, detail=detail or response.reason_phrase
     )
+
+
+def _certificate_failed(error: BaseException) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(error)
+
+
+def _certificate_detail(error: BaseException) -> str:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError) and cause.verify_message:
+            return str(cause.verify_message)
+        cause = cause.__cause__ or cause.__context__
+    return str(error)

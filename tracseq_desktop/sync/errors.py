@@ -23,3 +23,16 @@ class ServerRefused(DomainError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UntrustedServer(ServerRefused):
+    """The server's TLS certificate did not verify: not signed by a trusted authority, or for another name.
+
+    Not ``Offline``: trying again will not help until the certificate or the trust store
+    is put right, so nothing retries it silently.
+    """
+
+    code = "untrusted_server"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 0)

@@ -202,7 +202,7 @@ class SyncService:
             except Offline as error:
                 self._online, self._error = False, str(error)
                 raise
-            except (NotSignedIn, httpx.HTTPError) as error:
+            except (NotSignedIn, ServerRefused, httpx.HTTPError) as error:
                 self._error = str(error)
                 raise
             self._online, self._error = True, None
