@@ -12,20 +12,22 @@ those intents are applied one by one instead.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, TextClause, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tracseq_desktop.server.context import PushContext
 from tracseq_desktop.server.models import Location, Sample
 from tracseq_desktop.server.states import LOCATION_FIELDS, SAMPLE_FIELDS, location_state_raw, sample_state_raw
-from tracseq_desktop.store.types import canonical_json, to_utc_text
+from tracseq_desktop.store.types import to_utc_text
 from tracseq_desktop.sync import wire
 from tracseq_desktop.sync.wire import Outcome
 
@@ -51,23 +53,41 @@ _CHANGE_COLUMNS = ("seq", "site", "entity_type", "key", "data")
 
 
 class Insert:
-    """A plain INSERT run with the driver's ``executemany``: values are already in their stored form.
+    """A plain INSERT of rows already in their stored form: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
-    SQLAlchemy's per-row parameter processing would cost more than the insert itself here.
+    SQLAlchemy's per-row parameter processing would cost more than the insert itself here,
+    and on PostgreSQL one ``COPY`` stream costs a fraction of a statement per row. A row the
+    database refuses fails the whole call with a ``DBAPIError``, either way.
     """
 
     def __init__(self, table: str, columns: Sequence[str]) -> None:
         self.table = table
         self.columns = tuple(columns)
+        self._values = itemgetter(*self.columns)
+        quoted = ", ".join(f'"{c}"' for c in self.columns)
+        self._copy = f"COPY {table} ({quoted}) FROM STDIN"
 
     def sql(self, conn: Connection) -> str:
         style = conn.dialect.paramstyle
         marks = [f"%({c})s" if style in ("pyformat", "format") else f":{c}" for c in self.columns]
-        return f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join(marks)})"
+        quoted = ", ".join(f'"{c}"' for c in self.columns)
+        return f"INSERT INTO {self.table} ({quoted}) VALUES ({', '.join(marks)})"
 
     def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
+        if not rows:
+            return
+        if conn.dialect.name != "postgresql":
             conn.exec_driver_sql(self.sql(conn), rows)
+            return
+        dbapi = conn.dialect.loaded_dbapi
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        try:
+            with raw.cursor() as cursor, cursor.copy(self._copy) as copy:
+                for row in rows:
+                    copy.write_row(self._values(row))
+        except dbapi.Error as error:  # as SQLAlchemy would have wrapped it; the caller's savepoint rolls back
+            raise DBAPIError.instance(self._copy, None, error, dbapi.Error, dialect=conn.dialect) from error
 
 
 INSERT_SAMPLE = Insert("sample", _SAMPLE_COLUMNS)
@@ -75,10 +95,33 @@ INSERT_MUTATION = Insert("mutation", _MUTATION_COLUMNS)
 INSERT_AUDIT = Insert("audit_entry", _AUDIT_COLUMNS)
 INSERT_CHANGE = Insert("change", _CHANGE_COLUMNS)
 
+#: ``canonical_json``'s encoder, made once (``json.dumps`` with options builds one per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+
 
 def json_text(value: Any) -> str:
     """``canonical_json``, with the common empty object spelled out."""
-    return "{}" if isinstance(value, dict) and not value else canonical_json(value)
+    return "{}" if isinstance(value, dict) and not value else _CANONICAL(value)
+
+
+_KEYED: dict[tuple[str, str], TextClause] = {}
+
+
+def select_keyed(conn: Connection, sql: str, keys: Iterable[str]) -> list[Any]:
+    """Rows of ``sql`` (whose ``:keys`` stands for a list of keys), all keys bound as one parameter.
+
+    ``x IN :keys`` with hundreds of bound values is compiled anew on every call; one array
+    (PostgreSQL ``= ANY``) or one JSON list (SQLite ``json_each``) is a single cached statement.
+    """
+    values = sorted(set(keys))
+    if not values:
+        return []
+    dialect = conn.dialect.name
+    stmt = _KEYED.get((dialect, sql))
+    if stmt is None:
+        spelled = "= ANY(:keys)" if dialect == "postgresql" else "IN (SELECT value FROM json_each(:keys))"
+        stmt = _KEYED[(dialect, sql)] = text(sql.replace("IN :keys", spelled))
+    return list(conn.execute(stmt, {"keys": values if dialect == "postgresql" else json.dumps(values)}))
 
 
 def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
@@ -138,22 +181,22 @@ def _strings(run: Sequence[wire.Mutation], name: str) -> set[str]:
 
 def _load(conn: Connection, run: Sequence[wire.Mutation]) -> _Known:
     known = _Known()
-    for part in chunks(_strings(run, "uuid") | _strings(run, "parent")):
-        known.samples.update((r.uuid, r.site) for r in conn.execute(select(_S.uuid, _S.site).where(_S.uuid.in_(part))))
-    for part in chunks(_strings(run, "barcode")):
-        known.barcodes.update(conn.scalars(select(_S.barcode).where(_S.barcode.in_(part))))
-    for part in chunks(_strings(run, "box")):
-        boxes = select(_L.uuid, _L.site, _L.kind, _L.retired, _L.rows, _L.cols, _L.capacity).where(_L.uuid.in_(part))
-        for r in conn.execute(boxes):
-            known.boxes[r.uuid] = _Box(r.uuid, r.site, r.kind, bool(r.retired), r.rows, r.cols, r.capacity)
+    found = select_keyed(
+        conn, "SELECT uuid, site FROM sample WHERE uuid IN :keys", _strings(run, "uuid") | _strings(run, "parent")
+    )
+    known.samples.update((r[0], r[1]) for r in found)
+    known.barcodes.update(
+        r[0] for r in select_keyed(conn, "SELECT barcode FROM sample WHERE barcode IN :keys", _strings(run, "barcode"))
+    )
+    boxes = "SELECT uuid, site, kind, retired, rows, cols, capacity FROM location WHERE uuid IN :keys"
+    for r in select_keyed(conn, boxes, _strings(run, "box")):
+        known.boxes[r[0]] = _Box(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6])
     grids = [b.uuid for b in known.boxes.values() if b.rows is not None]
-    for part in chunks(grids):
-        taken = select(_S.box, _S.row, _S.col).where(_S.box.in_(part), _S.row.is_not(None), _S.col.is_not(None))
-        known.slots.update((r.box, r.row, r.col) for r in conn.execute(taken))
+    taken = 'SELECT box, "row", col FROM sample WHERE box IN :keys AND "row" IS NOT NULL AND col IS NOT NULL'
+    known.slots.update((r[0], r[1], r[2]) for r in select_keyed(conn, taken, grids))
     gridless = [b.uuid for b in known.boxes.values() if b.rows is None]
-    for part in chunks(gridless):
-        counts = select(_S.box, func.count()).where(_S.box.in_(part)).group_by(_S.box)
-        known.held.update({str(r[0]): int(r[1]) for r in conn.execute(counts)})
+    counts = "SELECT box, count(*) FROM sample WHERE box IN :keys GROUP BY box"
+    known.held.update({str(r[0]): int(r[1]) for r in select_keyed(conn, counts, gridless)})
     return known
 
 
@@ -185,10 +228,13 @@ def _box_takes(known: _Known, box: _Box, row: int | None, col: int | None) -> bo
     return (box.uuid, row, col) not in known.slots
 
 
-def _clean_registration(ctx: PushContext, known: _Known, m: wire.Mutation) -> dict[str, Any] | None:
-    """The sample row if ``m`` would be applied as it stands; None sends it down the per-intent path."""
+def _clean_registration(ctx: PushContext, known: _Known, m: wire.Mutation, last: int) -> dict[str, Any] | None:
+    """The sample row if ``m`` (after sequence number ``last``) would be applied as it stands; else None.
+
+    None sends it down the per-intent path.
+    """
     ws = ctx.workstation
-    parsed = _parse(m) if m.key not in ctx.known and m.seq == ws.last_seq + 1 else None
+    parsed = _parse(m) if m.key not in ctx.known and m.seq == last + 1 else None
     if parsed is None:
         return None
     a, at, collected, expires = parsed
@@ -246,13 +292,15 @@ def apply_registrations(ctx: PushContext, run: Sequence[wire.Mutation], slow: Sl
     received = to_utc_text(ctx.now)
     results: list[wire.MutationResult] = []
     batch: list[tuple[int, wire.Mutation, dict[str, Any]]] = []
-    before = ctx.workstation.last_seq
+    #: the workstation's sequence before the batch, and through it (set on the workstation row when written)
+    before = last = ctx.workstation.last_seq
 
     def write() -> bool:
         """Write the batch; False if the database refused it (then each intent went the slow way)."""
-        nonlocal before
+        nonlocal before, last
         if not batch:
             return True
+        ctx.workstation.last_seq = last
         try:
             with session.begin_nested():  # the savepoint is taken when the session hands out its connection
                 nested = session.connection()
@@ -265,22 +313,22 @@ def apply_registrations(ctx: PushContext, run: Sequence[wire.Mutation], slow: Sl
             for index, m, _row in batch:
                 results[index] = slow(m)
         batch.clear()
-        before = ctx.workstation.last_seq
+        before = last = ctx.workstation.last_seq
         return not refused
 
     for m in run:
-        row = _clean_registration(ctx, known, m)
+        row = _clean_registration(ctx, known, m, last)
         if row is not None:
             ctx.touch("sample", row["uuid"])
             ctx.fresh[row["uuid"]] = _state(row, m)
             batch.append((len(results), m, row))
             results.append(wire.MutationResult(key=m.key, seq=m.seq, outcome=Outcome.APPLIED))
-            ctx.workstation.last_seq = m.seq
+            last = m.seq
             continue
         if not write():
             known = _load(conn, run)
         results.append(slow(m))
-        before = ctx.workstation.last_seq
+        before = last = ctx.workstation.last_seq
         if m.key not in ctx.known:
             _learn(conn, known, m)
     write()
@@ -289,33 +337,26 @@ def apply_registrations(ctx: PushContext, run: Sequence[wire.Mutation], slow: Sl
 
 # -- change feed ---------------------------------------------------------------------------------
 def fetch_states(conn: Connection, entity_type: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Wire states by UUID, read as stored (no per-value type processing), a few ``IN`` queries."""
+    """Wire states by UUID, read as stored (no per-value type processing), in one query."""
     fields, make = (
         (LOCATION_FIELDS, location_state_raw) if entity_type == "location" else (SAMPLE_FIELDS, sample_state_raw)
     )
-    stmt = text(f"SELECT {', '.join(fields)} FROM {entity_type} WHERE uuid IN :keys").bindparams(
-        bindparam("keys", expanding=True)
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for part in chunks(keys):
-        for values in conn.execute(stmt, {"keys": part}):
-            found[values[0]] = make(values)
-    return found
+    sql = f"SELECT {', '.join(fields)} FROM {entity_type} WHERE uuid IN :keys"
+    return {values[0]: make(values) for values in select_keyed(conn, sql, keys)}
 
 
 def depths(conn: Connection, table: str, parent_of: dict[str, str | None], cap: int) -> dict[str, int]:
     """How many existing ancestors (through ``parent``) each key of ``parent_of`` has, at most ``cap``."""
     keys = list(parent_of)
     parent_of = dict(parent_of)
-    stmt = text(f"SELECT uuid, parent FROM {table} WHERE uuid IN :keys").bindparams(bindparam("keys", expanding=True))
+    sql = f"SELECT uuid, parent FROM {table} WHERE uuid IN :keys"
     queried = set(parent_of)
     missing = {p for p in parent_of.values() if p is not None and p not in queried}
     for _level in range(cap + 1):
         if not missing:
             break
         queried |= missing
-        for part in chunks(missing):
-            parent_of.update((r.uuid, r.parent) for r in conn.execute(stmt, {"keys": part}))
+        parent_of.update((r[0], r[1]) for r in select_keyed(conn, sql, missing))
         missing = {p for p in parent_of.values() if p is not None and p not in queried}
     result: dict[str, int] = {}
     for key in keys:

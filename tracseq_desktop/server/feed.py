@@ -20,6 +20,7 @@ from tracseq_desktop.server.bulk import (
     depths,
     fetch_states,
     json_text,
+    select_keyed,
     wire_time,
 )
 from tracseq_desktop.server.context import PushContext, Rejected, Result
@@ -64,13 +65,11 @@ def push(
         return results, workstation.audit_through, workstation.last_seq
 
 
+_KNOWN_SQL = 'SELECT "key", workstation_id, outcome, reason, conflict_id FROM mutation WHERE "key" IN :keys'
+
+
 def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation], *, bulk: bool) -> list[wire.MutationResult]:
-    keys = [m.key for m in mutations]
-    ctx.known = {
-        row.key: row
-        for start in range(0, len(keys), 500)
-        for row in ctx.session.scalars(select(MutationRecord).where(MutationRecord.key.in_(keys[start : start + 500])))
-    }
+    ctx.known = {row.key: row for row in select_keyed(ctx.session.connection(), _KNOWN_SQL, [m.key for m in mutations])}
     results: list[wire.MutationResult] = []
     index = 0
     while index < len(mutations):
@@ -211,20 +210,22 @@ def _store_audit(session: Session, ws: Workstation, entries: list[wire.AuditReco
         )
     )
     rows: list[dict[str, Any]] = []
+    site, ws_id, through = ws.site, ws.id, ws.audit_through
     for entry in ordered:
         if entry.local_id not in held:
             held.add(entry.local_id)
             rows.append(
                 {
-                    "site": ws.site, "workstation_id": ws.id, "local_id": entry.local_id, "at": wire_time(entry.at),
+                    "site": site, "workstation_id": ws_id, "local_id": entry.local_id, "at": wire_time(entry.at),
                     "actor": entry.actor, "action": entry.action, "entity_type": entry.entity_type,
                     "entity_key": entry.entity_key, "before": _json_text(entry.before),
                     "after": _json_text(entry.after), "reason": entry.reason, "operation_id": entry.operation_id,
                     "hash": entry.hash,
                 }
             )  # fmt: skip
-        if entry.local_id == ws.audit_through + 1:
-            ws.audit_through = entry.local_id
+        if entry.local_id == through + 1:
+            through = entry.local_id
+    ws.audit_through = through
     INSERT_AUDIT.run(conn, rows)
 
 
