@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.i18n import _
@@ -61,12 +61,17 @@ _AUDIT_SQL = text(
     "SELECT id, at, actor, action, entity_type, entity_key, before, after, reason, operation_id, hash"
     " FROM audit_entry WHERE id > :after ORDER BY id LIMIT :n"
 )
-_OUTBOX_BY_KEY_SQL = text("SELECT key, seq, kind, status FROM sync_outbox WHERE key IN :keys").bindparams(
-    bindparam("keys", expanding=True)
+#: keys travel as one JSON list (``json_each``): a statement with a thousand bound values is compiled every time
+_OUTBOX_BY_KEY_SQL = text(
+    "SELECT key, seq, kind, status FROM sync_outbox WHERE key IN (SELECT value FROM json_each(:keys))"
 )
 _OUTCOME_SQL = text(
     "UPDATE sync_outbox SET status = :status, reason = :reason, conflict_id = :conflict"
     " WHERE key = :key AND status = 'pending'"
+)
+_PLAIN_OUTCOME_SQL = text(
+    "UPDATE sync_outbox SET status = :status, reason = NULL, conflict_id = NULL"
+    " WHERE key IN (SELECT value FROM json_each(:keys)) AND status = 'pending'"
 )
 
 
@@ -238,12 +243,9 @@ class SyncEngine:
 
     def _record(self, answer: wire.PushResponse, report: SyncReport) -> None:
         with self.db.writing() as session:
-            keys = [r.key for r in answer.results]
-            rows = {
-                row.key: row
-                for start in range(0, len(keys), 500)
-                for row in session.execute(_OUTBOX_BY_KEY_SQL, {"keys": keys[start : start + 500]})
-            }
+            keys = json.dumps([r.key for r in answer.results])
+            rows = {row.key: row for row in session.execute(_OUTBOX_BY_KEY_SQL, {"keys": keys})}
+            plain: dict[str, list[str]] = {}  #: status -> keys, for outcomes without a reason or conflict (most)
             updates: list[dict[str, Any]] = []
             for result in answer.results:
                 row = rows.pop(result.key, None)  # each intent is counted once
@@ -253,7 +255,12 @@ class SyncEngine:
                 if result.outcome is wire.Outcome.DUPLICATE:
                     report.duplicates += 1
                 status = (outcome or wire.Outcome.APPLIED).value
-                updates.append({"key": row.key, "status": status, "reason": result.reason, "conflict": result.conflict})
+                if result.reason is None and result.conflict is None:
+                    plain.setdefault(status, []).append(row.key)
+                else:
+                    updates.append(
+                        {"key": row.key, "status": status, "reason": result.reason, "conflict": result.conflict}
+                    )
                 report.pushed += 1
                 if outcome is wire.Outcome.APPLIED:
                     report.applied += 1
@@ -262,6 +269,8 @@ class SyncEngine:
                 elif outcome is wire.Outcome.REJECTED:
                     report.rejected += 1
                     report.rejections.append((row.seq, row.kind, result.reason or ""))
+            for status, group in plain.items():
+                session.execute(_PLAIN_OUTCOME_SQL, {"status": status, "keys": json.dumps(group)})
             if updates:
                 session.execute(_OUTCOME_SQL, updates)
             current = int(meta_get(session, AUDIT_KEY) or 0)
