@@ -135,6 +135,10 @@ class SampleTablePanel(QWidget):
         n = self.model.rowCount()
         self.count_label.setText(ngettext("{count} sample", "{count} samples", n).format(count=format_number(n)))
 
+    def stop(self) -> None:
+        """The window is closing: a search waiting for typing to pause is not started."""
+        self._debounce.stop()
+
     # -- searching ---------------------------------------------------------------------
     @Slot()
     def run_search(self) -> None:

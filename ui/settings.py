@@ -81,6 +81,8 @@ class SettingsStore(QObject):
 
     def __init__(self, qsettings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        if qsettings.parent() is None:
+            qsettings.setParent(self)  # goes with the store, not with a later garbage collection
         self._qsettings = qsettings
 
     def value(self, key: str) -> Any:

@@ -391,6 +391,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self._fill_timer.stop()
+        self.table.stop()
         for window in self._workflow_windows:
             window.close()
         self.camera.shutdown()

@@ -116,10 +116,17 @@ class ChartPanel(QWidget):
         return ranges
 
     def _build_plot(self) -> None:
-        self.plot = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        # No context menus: the view box is made without its menu, and pyqtgraph's plot-options menu
+        # (made anyway) is given to the chart, with its settings group: pyqtgraph leaves both parentless,
+        # for Python's garbage collector to destroy after the window, on whatever thread it happens to run.
+        self.plot = pg.PlotWidget(
+            self, viewBox=pg.ViewBox(enableMenu=False), axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
+        )
         self.plot.setMinimumHeight(180)
         self.plot.setBackground("w")
         item = self.plot.getPlotItem()
+        item.ctrlMenu.setParent(self.plot, item.ctrlMenu.windowFlags())
+        item.stateGroup.setParent(self.plot)
         for side in ("left", "bottom"):
             axis = item.getAxis(side)
             axis.setPen(pg.mkPen(INK))
@@ -161,6 +168,7 @@ class ChartPanel(QWidget):
         self._regions: list[pg.LinearRegionItem] = []
         self._region_labels: list[pg.TextItem] = []
         self.view_box.sigXRangeChanged.connect(self._on_view_x_changed)
+        self._stopped = False
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(DETAIL_RELOAD_MS)
@@ -213,6 +221,11 @@ class ChartPanel(QWidget):
                 self._follow_view()
             self._fit_y()
             self._update_caption()
+
+    def stop(self) -> None:
+        """The window is closing: no reload is pending any more, nor started by a late change of view."""
+        self._stopped = True
+        self._detail_timer.stop()
 
     def refresh(self) -> None:
         """Reload what is in view (new alarms, limits, or readings a bucketed chart cannot append)."""
@@ -331,7 +344,8 @@ class ChartPanel(QWidget):
     def _on_view_x_changed(self, _view: object, _range: object) -> None:
         if not self._setting_view:
             self.following = False
-            self._detail_timer.start()
+            if not self._stopped:
+                self._detail_timer.start()
         self._fit_y()
 
     def _fit_y(self) -> None:

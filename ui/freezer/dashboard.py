@@ -70,6 +70,7 @@ class FreezerDashboard(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         self._chart_stale = False
+        self._stopped = False
         self._chart_timer = QTimer(self)
         self._chart_timer.setInterval(CHART_REFRESH_MS)
         self._chart_timer.timeout.connect(self._on_chart_timer)
@@ -128,7 +129,7 @@ class FreezerDashboard(QWidget):
         for unit, tile in self.tiles.tiles.items():
             tile.set_alarms(by_unit.get(unit, []))
         after = {(a.id, a.cleared_at) for a in alarms if a.unit == self.unit and a.excursion}
-        if before != after:
+        if before != after and not self._stopped:
             self._alarm_refresh.start()  # new or cleared excursions: shade them
         self.alarm_count_changed.emit(self.alarm_list.model.open_count)
 
@@ -172,6 +173,16 @@ class FreezerDashboard(QWidget):
         if self._chart_stale and self.chart.following:
             self._chart_stale = False
             self.chart.refresh()
+
+    def stop(self) -> None:
+        """The window is closing: the periodic chart refresh and any pending reload stop with it.
+
+        Alarm lists already queued by the monitoring threads may still arrive; they start nothing.
+        """
+        self._stopped = True
+        self._chart_timer.stop()
+        self._alarm_refresh.stop()
+        self.chart.stop()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

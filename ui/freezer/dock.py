@@ -108,6 +108,7 @@ class FreezerDock(QObject):
         self._closed = True
         stopped = self.runner.shutdown()
         self.notifier.shutdown()
+        self.dashboard.stop()
         return stopped
 
     # -- workers --------------------------------------------------------------------------

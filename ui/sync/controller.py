@@ -17,7 +17,8 @@ from tracseq_desktop.sync.service import SyncService, SyncStatus
 from ui.sync.text import SyncIndicator
 from ui.sync.worker import Outcome, ServiceFactory, Step, SyncWorker
 
-#: Threads that did not end in time at shutdown, kept referenced so Qt does not destroy them running.
+#: Threads that did not end in time at shutdown: taken from their controller and kept referenced,
+#: so that Qt does not destroy them running.
 _ORPHANS: list[QThread] = []
 
 
@@ -60,10 +61,14 @@ class SyncController(QObject):
     ) -> None:
         super().__init__(parent)
         self.schedule = schedule or RetrySchedule()
-        self.sync_thread = QThread()
+        # Both go with the controller, never with a later garbage collection that may run on any thread
+        # (a Qt object destroyed off its thread leaves its timers registered there and the next event
+        # processing crashes): the thread is its child; the worker is deleted in its thread as the thread
+        # ends, or here if the thread never started.
+        self.sync_thread = QThread(self)
         self.sync_thread.setObjectName("tracseq-sync")
         self.worker = SyncWorker(make_service)
-        self.worker.moveToThread(self.sync_thread)
+        self.sync_thread.finished.connect(self.worker.deleteLater)
         self._open_requested.connect(self.worker.open)
         self._sync_requested.connect(self.worker.sync)
         self._sign_in_requested.connect(self.worker.sign_in)
@@ -90,6 +95,7 @@ class SyncController(QObject):
         if self._started or self._closed:
             return
         self._started = True
+        self.worker.moveToThread(self.sync_thread)
         self.sync_thread.start()
         self._open_requested.emit()
 
@@ -100,10 +106,12 @@ class SyncController(QObject):
         self._closed = True
         self.timer.stop()
         if not self._started:
+            self.worker.deleteLater()
             return True
         self._close_requested.emit()
         ended = self.sync_thread.wait(timeout_ms)
         if not ended:
+            self.sync_thread.setParent(None)
             _ORPHANS.append(self.sync_thread)
         return bool(ended)
 
