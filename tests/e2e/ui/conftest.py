@@ -1,11 +1,17 @@
-"""The desktop app started as a process, on a small database built through the services."""
+"""The desktop app started as a process, on a small database built through the services.
+
+The tests run no Qt in this process, but they share it with the other Qt suites in a
+single-process run: the leak check makes sure they leave no thread behind either.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import open_services
 
@@ -25,3 +31,9 @@ def small_db(tmp_path: Path) -> Path:
     )
     services.close()
     return path
+
+
+@pytest.fixture(autouse=True)
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads, pool jobs or timers behind (see tests/support/qtleaks.py)."""
+    yield from watch_qt_leaks(request.node)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.i18n import set_language
 from tracseq_desktop.services.actor import Actor
 from tracseq_desktop.services.drafts import SampleDraft
@@ -62,8 +62,10 @@ def services(tmp_path: Path) -> Iterator[Services]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> SettingsStore:
-    return SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+def settings(tmp_path: Path) -> Iterator[SettingsStore]:
+    store = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    yield store
+    store.deleteLater()  # after the window (deleted later too, by pytest-qt), not by the garbage collector
 
 
 @pytest.fixture
@@ -80,12 +82,13 @@ def window(qtbot, services: Services, settings: SettingsStore) -> Iterator[MainW
 
 
 @pytest.fixture(autouse=True)
-def _no_leaks(qapp: QApplication) -> Iterator[None]:
-    """Fail when a test leaves a window open or the language switched."""
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads, pool jobs or timers behind (see tests/support/qtleaks.py)."""
+    yield from watch_qt_leaks(request.node)
+
+
+@pytest.fixture(autouse=True)
+def _english_again(_qt_leaks: None) -> Iterator[None]:
+    """A test that switched the language leaves English for the next one (before the leak check)."""
     yield
     set_language("en")
-    qapp.processEvents()
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
-    for widget in visible:
-        widget.close()
-    assert not visible, f"windows left open: {visible}"

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.i18n import set_language
 from tracseq_desktop.services.facade import Services
 from ui.settings import SettingsStore
@@ -25,6 +26,7 @@ def window(qtbot, services: Services, tmp_path: Path) -> Iterator[MainWindow]:  
     apply_theme(QApplication.instance())  # type: ignore[arg-type]
     settings = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     win = MainWindow(services, settings)
+    settings.setParent(win)  # the test's settings go with its window
     win.camera.panel.cache_dir = tmp_path / "cache"
     qtbot.addWidget(win)
     win.show()
@@ -38,11 +40,13 @@ def window(qtbot, services: Services, tmp_path: Path) -> Iterator[MainWindow]:  
 
 
 @pytest.fixture(autouse=True)
-def _no_leaks(qapp: QApplication) -> Iterator[None]:
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads, pool jobs or timers behind (see tests/support/qtleaks.py)."""
+    yield from watch_qt_leaks(request.node)
+
+
+@pytest.fixture(autouse=True)
+def _english_again(_qt_leaks: None) -> Iterator[None]:
+    """A test that switched the language leaves English for the next one (before the leak check)."""
     yield
     set_language("en")
-    qapp.processEvents()
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
-    for widget in visible:
-        widget.close()
-    assert not visible, f"windows left open: {visible}"

@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from hardware.freezer.sim.scenario import parse_scenario
 from hardware.freezer.sim.simulator import Simulator
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.i18n import set_language
 from tracseq_desktop.services.facade import Services
 from tracseq_desktop.services.monitoring import MonitoringService, monitoring_for
@@ -85,6 +86,7 @@ def _make_window(services: Services, tmp_path: Path, *, simulate: bool = True) -
     apply_theme(QApplication.instance())  # type: ignore[arg-type]
     settings = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     win = MainWindow(services, settings)
+    settings.setParent(win)  # the test's settings go with its window
     win.camera.panel.cache_dir = tmp_path / "cache"
     win.freezers.simulate = simulate
     return win
@@ -117,11 +119,13 @@ def window(qtbot: QtBot, services: Services, linked: MonitoringService, tmp_path
 
 
 @pytest.fixture(autouse=True)
-def _no_leaks(qapp: QApplication) -> Iterator[None]:
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads, pool jobs or timers behind (see tests/support/qtleaks.py)."""
+    yield from watch_qt_leaks(request.node)
+
+
+@pytest.fixture(autouse=True)
+def _english_again(_qt_leaks: None) -> Iterator[None]:
+    """A test that switched the language leaves English for the next one (before the leak check)."""
     yield
     set_language("en")
-    qapp.processEvents()
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
-    for widget in visible:
-        widget.close()
-    assert not visible, f"windows left open: {visible}"

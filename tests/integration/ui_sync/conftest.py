@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.i18n import set_language
 from tracseq_desktop.server.api import create_app, create_user
 from tracseq_desktop.server.db import ServerDatabase, open_server_database
@@ -155,6 +156,7 @@ def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowFactory]:
         apply_theme(QApplication.instance())  # type: ignore[arg-type]
         settings = SettingsStore(QSettings(str(tmp_path / f"settings-{len(windows)}.ini"), QSettings.Format.IniFormat))
         window = MainWindow(services, settings)
+        settings.setParent(window)  # the test's settings go with its window
         window.camera.panel.cache_dir = tmp_path / "cache"
         window.sync.token_store = tokens
         window.sync.schedule = TEST_SCHEDULE
@@ -172,20 +174,13 @@ def make_window(qtbot: QtBot, tmp_path: Path) -> Iterator[WindowFactory]:
 
 
 @pytest.fixture(autouse=True)
-def _no_leaks(qapp: QApplication) -> Iterator[None]:
-    threads_before = {t.ident for t in threading.enumerate()}
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads (the loopback server's too), pool jobs or timers behind."""
+    yield from watch_qt_leaks(request.node)
+
+
+@pytest.fixture(autouse=True)
+def _english_again(_qt_leaks: None) -> Iterator[None]:
+    """A test that switched the language leaves English for the next one (before the leak check)."""
     yield
     set_language("en")
-    qapp.processEvents()
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
-    for widget in visible:
-        widget.close()
-    assert not visible, f"windows left open: {visible}"
-    # Python threads started by the test must have ended (Qt's own threads show up as dummies; the
-    # window fixture checks the sync QThread itself).
-    left = [
-        t
-        for t in threading.enumerate()
-        if t.ident not in threads_before and not isinstance(t, threading._DummyThread) and t.is_alive()
-    ]
-    assert not left, f"threads left running: {left}"

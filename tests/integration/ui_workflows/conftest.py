@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
+from tests.support.qtleaks import watch_qt_leaks
 from tracseq_desktop.services.actor import Actor
 from tracseq_desktop.services.facade import Services, open_services
 from tracseq_desktop.services.lab import build_small_lab
@@ -32,10 +32,6 @@ def services(tmp_path: Path) -> Iterator[Services]:
 
 
 @pytest.fixture(autouse=True)
-def _no_windows_left(qapp: QApplication) -> Iterator[None]:
-    yield
-    qapp.processEvents()
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
-    for widget in visible:
-        widget.close()
-    assert not visible, f"windows left open: {visible}"
+def _qt_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves windows, threads, pool jobs or timers behind (see tests/support/qtleaks.py)."""
+    yield from watch_qt_leaks(request.node)
