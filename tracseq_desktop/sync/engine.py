@@ -69,9 +69,10 @@ _OUTCOME_SQL = text(
     "UPDATE sync_outbox SET status = :status, reason = :reason, conflict_id = :conflict"
     " WHERE key = :key AND status = 'pending'"
 )
+#: by (status, seq), the index this planner picks anyway: by key it would walk every pending row
 _PLAIN_OUTCOME_SQL = text(
     "UPDATE sync_outbox SET status = :status, reason = NULL, conflict_id = NULL"
-    " WHERE key IN (SELECT value FROM json_each(:keys)) AND status = 'pending'"
+    " WHERE seq IN (SELECT value FROM json_each(:seqs)) AND status = 'pending'"
 )
 
 
@@ -245,7 +246,7 @@ class SyncEngine:
         with self.db.writing() as session:
             keys = json.dumps([r.key for r in answer.results])
             rows = {row.key: row for row in session.execute(_OUTBOX_BY_KEY_SQL, {"keys": keys})}
-            plain: dict[str, list[str]] = {}  #: status -> keys, for outcomes without a reason or conflict (most)
+            plain: dict[str, list[int]] = {}  #: status -> seqs, for outcomes without a reason or conflict (most)
             updates: list[dict[str, Any]] = []
             for result in answer.results:
                 row = rows.pop(result.key, None)  # each intent is counted once
@@ -256,7 +257,7 @@ class SyncEngine:
                     report.duplicates += 1
                 status = (outcome or wire.Outcome.APPLIED).value
                 if result.reason is None and result.conflict is None:
-                    plain.setdefault(status, []).append(row.key)
+                    plain.setdefault(status, []).append(row.seq)
                 else:
                     updates.append(
                         {"key": row.key, "status": status, "reason": result.reason, "conflict": result.conflict}
@@ -270,7 +271,7 @@ class SyncEngine:
                     report.rejected += 1
                     report.rejections.append((row.seq, row.kind, result.reason or ""))
             for status, group in plain.items():
-                session.execute(_PLAIN_OUTCOME_SQL, {"status": status, "keys": json.dumps(group)})
+                session.execute(_PLAIN_OUTCOME_SQL, {"status": status, "seqs": json.dumps(group)})
             if updates:
                 session.execute(_OUTCOME_SQL, updates)
             current = int(meta_get(session, AUDIT_KEY) or 0)
@@ -382,27 +383,34 @@ def apply_snapshot(session: Session, lines: Iterator[Any]) -> int:
     return SnapshotLoader(session).load(lines)
 
 
+#: how ``json.dumps(..., ensure_ascii=False)`` writes a string (its C encoder), without building a dict per row
+_quote = json.encoder.encode_basestring
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _raw(stored: str | None) -> str:
+    """A column that already holds JSON text (args, expect, before, after), or null."""
+    return "null" if stored is None else stored
+
+
 def _mutation_json(r: Any) -> str:
-    plain = {
-        "key": r.key, "seq": r.seq, "operation_id": r.operation_id, "kind": r.kind, "hlc": r.hlc, "at": r.at,
-        "actor": r.actor[:100] or "unknown",
-    }  # fmt: skip
-    return _with_json({"args": r.args, "expect": r.expect}, plain)
+    return (
+        f'{{"args":{_raw(r.args)},"expect":{_raw(r.expect)},"key":{_text(r.key)},"seq":{int(r.seq)},'
+        f'"operation_id":{_text(r.operation_id)},"kind":{_text(r.kind)},"hlc":{_text(r.hlc)},"at":{_text(r.at)},'
+        f'"actor":{_text(r.actor[:100] or "unknown")}}}'
+    )
 
 
 def _audit_json(e: Any) -> str:
-    plain = {
-        "local_id": e.id, "at": e.at, "actor": e.actor[:100] or "unknown", "action": e.action,
-        "entity_type": e.entity_type, "entity_key": e.entity_key, "reason": e.reason, "operation_id": e.operation_id,
-        "hash": e.hash,
-    }  # fmt: skip
-    return _with_json({"before": e.before, "after": e.after}, plain)
-
-
-def _with_json(stored: dict[str, str | None], plain: dict[str, Any]) -> str:
-    """A JSON object of ``plain`` values and of ``stored`` ones that already are JSON text (or None)."""
-    head = "".join(f'"{name}":{"null" if text is None else text},' for name, text in stored.items())
-    return "{" + head + json.dumps(plain, ensure_ascii=False)[1:]
+    return (
+        f'{{"before":{_raw(e.before)},"after":{_raw(e.after)},"local_id":{int(e.id)},"at":{_text(e.at)},'
+        f'"actor":{_text(e.actor[:100] or "unknown")},"action":{_text(e.action)},'
+        f'"entity_type":{_text(e.entity_type)},"entity_key":{_text(e.entity_key)},"reason":{_text(e.reason)},'
+        f'"operation_id":{_text(e.operation_id)},"hash":{_text(e.hash)}}}'
+    )
 
 
 def _depth(session: Session, loc: Location | None) -> int:
