@@ -9,53 +9,23 @@ collision surfaced and resolved.
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.sync.test_sync_cli import BIN, _free_port, ok, run
+from tests.e2e.sync.processes import STORAGE, create_user, ok, run, server_processes
 from tests.support.postgres import fresh_pg_database
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/v1/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @pytest.fixture
 def servers() -> Iterator[tuple[str, str]]:
-    with fresh_pg_database() as db, ExitStack() as stack:
-        urls: list[str] = []
-        processes = []
-        for _ in range(2):  # started together, before anything made the schema
-            port = _free_port()
-            process = subprocess.Popen([str(BIN / "tracseq-server"), "--db", db, "--port", str(port)])
-            stack.callback(process.wait, 20)
-            stack.callback(process.terminate)
-            processes.append(process)
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, process in zip(urls, processes, strict=True):
-            _wait_healthy(url, process)
+    with fresh_pg_database() as db, server_processes(db, 2) as (first, second):  # both migrate at once
         for name, password in (("ann", "ann-password"), ("bob", "bob-password")):
-            made = subprocess.run(
-                [str(BIN / "tracseq-server"), "create-user", name, "--site", "SITE-1", "--role", "manager", "--db", db],
-                input=password + "\n", capture_output=True, text=True, timeout=60, check=False,
-            )  # fmt: skip
-            assert made.returncode == 0, made.stderr
-        yield urls[0], urls[1]
+            create_user(db, name, password)
+        yield first, second
 
 
 def test_a_token_from_one_process_works_on_the_other(servers: tuple[str, str]) -> None:
@@ -78,16 +48,7 @@ def test_workstations_on_different_processes_converge(servers: tuple[str, str], 
     north, south = servers
     w1, w2 = tmp_path / "bench-1.db", tmp_path / "bench-2.db"
     ok(run(w2, "bob", "init"))
-    for args in (
-        ("init",),
-        ("location", "add", "site", "SITE-1"),
-        ("location", "add", "room", "ROOM-1", "--parent", "SITE-1"),
-        ("location", "add", "unit", "FRZ-1", "--parent", "ROOM-1", "--unit-type", "freezer-80"),
-        ("location", "add", "rack", "RACK-1", "--parent", "FRZ-1"),
-        ("location", "add", "box", "BOX-1", "--parent", "RACK-1", "--geometry", "9x9"),
-        ("register", "TUBE-1", "--type", "plasma"),
-        ("register", "TUBE-2", "--type", "plasma"),
-    ):
+    for args in (("init",), *STORAGE):
         ok(run(w1, "ann", *args))
     ok(run(w1, "ann", "login", "--server", north, "--user", "ann", stdin="ann-password\n"))
     ok(run(w1, "ann", "sync", stdin="ann-password\n"))

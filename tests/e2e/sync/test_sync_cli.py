@@ -4,86 +4,27 @@ work on both, with a slot collision surfaced on both and resolved."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(user: str, station: str) -> dict[str, str]:
-    env = dict(os.environ)
-    # no keyring here: tokens live in memory per process, so each command reads the password from stdin
-    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", TRACSEQ_USER=user, TRACSEQ_WORKSTATION=station)
-    return env
-
-
-def run(db: Path, user: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "tracseq"), "--db", str(db), *args],
-        input=stdin, capture_output=True, text=True, env=_env(user, db.stem), timeout=60, check=False,
-    )  # fmt: skip
+from tests.e2e.sync.processes import STORAGE, create_user, ok, run, server_process
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    db = tmp_path / "central.db"
-    for name, password, role in (("ann", "ann-password", "manager"), ("bob", "bob-password", "technician")):
-        made = subprocess.run(
-            [str(BIN / "tracseq-server"), "create-user", name, "--site", "SITE-1", "--role", role, "--db", str(db)],
-            input=password + "\n", capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-        assert made.returncode == 0, made.stderr
-    port = _free_port()
-    process = subprocess.Popen([str(BIN / "tracseq-server"), "--db", str(db), "--port", str(port)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    db = str(tmp_path / "central.db")
+    create_user(db, "ann", "ann-password")
+    create_user(db, "bob", "bob-password", role="technician")
+    with server_process(db) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_two_workstations_converge_and_resolve_a_slot_collision(server: str, tmp_path: Path) -> None:
     w1, w2 = tmp_path / "bench-1.db", tmp_path / "bench-2.db"
     ok(run(w2, "bob", "init"))
-    for args in (
-        ("init",),
-        ("location", "add", "site", "SITE-1"),
-        ("location", "add", "room", "ROOM-1", "--parent", "SITE-1"),
-        ("location", "add", "unit", "FRZ-1", "--parent", "ROOM-1", "--unit-type", "freezer-80"),
-        ("location", "add", "rack", "RACK-1", "--parent", "FRZ-1"),
-        ("location", "add", "box", "BOX-1", "--parent", "RACK-1", "--geometry", "9x9"),
-        ("register", "TUBE-1", "--type", "plasma", "--volume", "1ml"),
-        ("register", "TUBE-2", "--type", "plasma", "--volume", "1ml"),
-    ):
+    for args in (("init",), *STORAGE):
         ok(run(w1, "ann", *args))
     ok(run(w1, "ann", "login", "--server", server, "--user", "ann", stdin="ann-password\n"))
     first = json.loads(ok(run(w1, "ann", "sync", "--json", stdin="ann-password\n")))
