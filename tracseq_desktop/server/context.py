@@ -161,7 +161,7 @@ def _slot_collision(
         "first_barcode": occupant.barcode if occupant else None,
         "second": mover.uuid,
         "second_barcode": mover.barcode,
-        "second_at": _where(ctx, mover.box, mover.row, mover.col),
+        "second_at": _where(ctx, mover.box, mover.row, mover.col) if mover.box else None,  # None: had no place
     }
     return _conflict(ctx, ConflictKind.SLOT_COLLISION, box.site, summary, subject, options, key)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from ui.accessibility import contrast_problems, unnamed_controls
+from ui.sync.model import KIND, SUMMARY
 from ui.sync.resolvedialog import ResolveConflictDialog
 from ui.sync.signin import SignInDialog
 from ui.window import MainWindow
@@ -155,3 +156,35 @@ def test_switching_the_language_retranslates_the_sync_field_and_the_inbox(
     assert window.actions_["sync_now"].text() == "Jetzt &synchronisieren"
     window.language.apply("en")
     assert window.status.sync.accessibleName().startswith("Sync: online")
+
+
+def test_the_inbox_follows_a_language_switch_with_conflicts_in_the_new_language(
+    qtbot: QtBot, make_window: WindowFactory, ann: Station, bob: Station, tmp_path: Path
+) -> None:
+    """The server worded the conflicts in English; switched to German, the inbox says them in German."""
+    collide(ann, bob)
+    window: MainWindow = make_window(ann.services, ann.tokens)
+    window.resize(1100, 820)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.sync.controller.opened, timeout=10_000)
+    window.sync.show_inbox()
+    inbox = window.sync.inbox
+    qtbot.waitUntil(lambda: inbox.model.rowCount() == 2, timeout=10_000)
+    english = inbox.model.index(0, KIND).data()
+    assert " were both stored at " in " ".join(c.summary for c in ann.sync.conflicts())
+
+    window.language.apply("de")
+    try:
+        german = [c.summary for c in ann.sync.conflicts()]
+        assert all(" were both stored at " not in s for s in german)
+        qtbot.waitUntil(lambda: {inbox.model.index(r, SUMMARY).data() for r in range(2)} == set(german), timeout=10_000)
+        assert inbox.model.index(0, KIND).data() != english  # the kind column too
+        c4 = next(c for c in ann.sync.conflicts() if "C4" in c.summary)
+        assert inbox.select(c4.id)
+        assert c4.options[0].title in inbox.details.text()
+        window.resizeDocks([window.sync.dock], [330], Qt.Orientation.Vertical)
+        qtbot.wait(50)
+        save(window.sync.dock, screenshot_path(tmp_path, "sync-inbox-de.png"))
+    finally:
+        window.language.apply("en")
