@@ -270,13 +270,22 @@ def _state(row: dict[str, Any], m: wire.Mutation) -> dict[str, Any]:
     return state
 
 
-def mutation_row(ctx: PushContext, m: wire.Mutation, received: str) -> dict[str, Any]:
+def mutation_row(
+    ctx: PushContext,
+    m: wire.Mutation,
+    received: str,
+    outcome: Outcome = Outcome.APPLIED,
+    reason: str | None = None,
+    conflict: str | None = None,
+    at: str | None = None,
+) -> dict[str, Any]:
+    """The ``mutation`` row of ``m`` as stored (what the ORM would write for a ``MutationRecord``)."""
     ws = ctx.workstation
     return {
         "key": m.key, "site": ws.site, "workstation_id": ws.id, "seq": m.seq, "operation_id": m.operation_id,
         "kind": m.kind.value, "args": json_text(m.args), "expect": json_text(m.expect), "hlc": m.hlc,
-        "at": wire_time(m.at), "actor": m.actor, "user_id": ctx.user.id, "outcome": Outcome.APPLIED.value,
-        "reason": None, "conflict_id": None, "received_at": received,
+        "at": wire_time(m.at) if at is None else at, "actor": m.actor, "user_id": ctx.user.id,
+        "outcome": outcome.value, "reason": reason, "conflict_id": conflict, "received_at": received,
     }  # fmt: skip
 
 
@@ -370,4 +379,13 @@ def depths(conn: Connection, table: str, parent_of: dict[str, str | None], cap: 
     return result
 
 
-__all__ = ["INSERT_AUDIT", "INSERT_CHANGE", "apply_registrations", "depths", "fetch_states", "wire_time"]
+__all__ = [
+    "INSERT_AUDIT",
+    "INSERT_CHANGE",
+    "INSERT_MUTATION",
+    "apply_registrations",
+    "depths",
+    "fetch_states",
+    "mutation_row",
+    "wire_time",
+]

@@ -16,10 +16,14 @@ from tracseq_desktop.server.apply import apply_intent, parse_args
 from tracseq_desktop.server.bulk import (
     INSERT_AUDIT,
     INSERT_CHANGE,
+    INSERT_MUTATION,
+    Slow,
     apply_registrations,
+    chunks,
     depths,
     fetch_states,
     json_text,
+    mutation_row,
     select_keyed,
     wire_time,
 )
@@ -29,12 +33,13 @@ from tracseq_desktop.server.models import (
     AuditRecord,
     Conflict,
     Counter,
-    MutationRecord,
+    Location,
     Sample,
     UserAccount,
     Workstation,
 )
 from tracseq_desktop.server.states import conflict_state
+from tracseq_desktop.store.types import to_utc_text
 from tracseq_desktop.sync import wire
 from tracseq_desktop.sync.wire import IntentKind, Outcome
 
@@ -51,7 +56,8 @@ def push(
 ) -> tuple[list[wire.MutationResult], int, int]:
     """Apply one batch in one transaction; returns (results, audit held through, last seq).
 
-    ``bulk=False`` applies every intent through the per-intent path (the reference the bulk path is tested against).
+    ``bulk=False`` applies every intent through the per-intent path, each looking up its own rows
+    (the reference the bulk path and the batch's preloading are tested against).
     """
     with db.writing() as session:
         db.lock_counter(session)
@@ -70,6 +76,23 @@ _KNOWN_SQL = 'SELECT "key", workstation_id, outcome, reason, conflict_id FROM mu
 
 def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation], *, bulk: bool) -> list[wire.MutationResult]:
     ctx.known = {row.key: row for row in select_keyed(ctx.session.connection(), _KNOWN_SQL, [m.key for m in mutations])}
+    records: list[dict[str, Any]] = []
+    held = _preload(ctx, mutations) if bulk else []
+    results = _apply_runs(ctx, mutations, records, bulk=bulk)
+    ctx.session.flush()
+    INSERT_MUTATION.run(ctx.session.connection(), records)
+    del held
+    return results
+
+
+def _apply_runs(
+    ctx: PushContext, mutations: list[wire.Mutation], records: list[dict[str, Any]], *, bulk: bool
+) -> list[wire.MutationResult]:
+    """Runs of registrations in bulk, grouped moves together, everything else one by one."""
+
+    def one(m: wire.Mutation) -> wire.MutationResult:
+        return _apply_one(ctx, m, records)
+
     results: list[wire.MutationResult] = []
     index = 0
     while index < len(mutations):
@@ -82,22 +105,50 @@ def _apply_batch(ctx: PushContext, mutations: list[wire.Mutation], *, bulk: bool
                 and mutations[end].kind is IntentKind.SAMPLE_PLACE
             ):
                 end += 1
-            results.extend(_apply_group(ctx, mutations[index:end]))
+            results.extend(_apply_group(ctx, mutations[index:end], one))
             index = end
             continue
         if bulk and m.kind is IntentKind.SAMPLE_REGISTER:
             end = index
             while end < len(mutations) and mutations[end].kind is IntentKind.SAMPLE_REGISTER:
                 end += 1
-            results.extend(apply_registrations(ctx, mutations[index:end], lambda one: _apply_one(ctx, one)))
+            results.extend(apply_registrations(ctx, mutations[index:end], one))
             index = end
             continue
-        results.append(_apply_one(ctx, m))
+        results.append(one(m))
         index += 1
     return results
 
 
-def _apply_group(ctx: PushContext, group: list[wire.Mutation]) -> list[wire.MutationResult]:
+def _preload(ctx: PushContext, mutations: list[wire.Mutation]) -> list[Sample | Location]:
+    """Load the samples and locations the per-intent handlers will look up, in a few queries for the batch.
+
+    The session keeps them (the caller holds the returned list: the identity map holds
+    objects weakly), so each handler's ``session.get`` finds its row without a query, as
+    if an earlier intent of the batch had loaded it. Nothing else writes existing rows
+    during a push, so what they hold is what a query would return.
+    """
+    samples: set[str] = set()
+    locations: set[str] = set()
+    for m in mutations:
+        if m.kind is IntentKind.SAMPLE_REGISTER or m.kind is IntentKind.CONFLICT_RESOLVE:
+            continue
+        key, box = m.args.get("uuid"), m.args.get("box")
+        if isinstance(key, str):
+            (locations if m.kind.value.startswith("location.") else samples).add(key)
+        if isinstance(box, str):
+            locations.add(box)
+    session = ctx.session
+    held: list[Sample | Location] = []
+    for part in chunks(samples):
+        held.extend(session.scalars(select(Sample).where(Sample.uuid.in_(part))))
+    locations.update(s.box for s in held if isinstance(s, Sample) and s.box is not None)
+    for part in chunks(locations):
+        held.extend(session.scalars(select(Location).where(Location.uuid.in_(part))))
+    return held
+
+
+def _apply_group(ctx: PushContext, group: list[wire.Mutation], one: Slow) -> list[wire.MutationResult]:
     """A multi-sample move (swaps allowed): free every member's place first, then place each."""
     origins: dict[str, tuple[str | None, int | None, int | None]] = {}
     for m in group:
@@ -107,7 +158,7 @@ def _apply_group(ctx: PushContext, group: list[wire.Mutation]) -> list[wire.Muta
             origins[s.uuid] = (s.box, s.row, s.col)
             s.box = s.row = s.col = None
     ctx.session.flush()
-    results = [_apply_one(ctx, m) for m in group]
+    results = [one(m) for m in group]
     for m, result in zip(group, results, strict=True):
         key = str(m.args.get("uuid"))
         s = ctx.session.get(Sample, key)
@@ -122,7 +173,8 @@ def _apply_group(ctx: PushContext, group: list[wire.Mutation]) -> list[wire.Muta
     return results
 
 
-def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
+def _apply_one(ctx: PushContext, m: wire.Mutation, records: list[dict[str, Any]]) -> wire.MutationResult:
+    """The per-intent path; the intent's mutation record joins ``records`` (written once for the batch)."""
     session, ws = ctx.session, ctx.workstation
     known = ctx.known.get(m.key)
     if known is not None:
@@ -157,26 +209,8 @@ def _apply_one(ctx: PushContext, m: wire.Mutation) -> wire.MutationResult:
     uuid = m.args.get("uuid")
     if isinstance(uuid, str) and len(uuid) == 36 and m.kind is not IntentKind.CONFLICT_RESOLVE:
         ctx.touch("location" if m.kind.value.startswith("location.") else "sample", uuid)
-    session.add(
-        MutationRecord(
-            key=m.key,
-            site=ws.site,
-            workstation_id=ws.id,
-            seq=m.seq,
-            operation_id=m.operation_id,
-            kind=m.kind.value,
-            args=m.args,
-            expect=m.expect,
-            hlc=m.hlc,
-            at=_parse_at(m.at, ctx.now),
-            actor=m.actor,
-            user_id=ctx.user.id,
-            outcome=result.outcome.value,
-            reason=result.reason,
-            conflict_id=result.conflict,
-            received_at=ctx.now,
-        )
-    )
+    at = to_utc_text(_parse_at(m.at, ctx.now))
+    records.append(mutation_row(ctx, m, to_utc_text(ctx.now), result.outcome, result.reason, result.conflict, at))
     ws.last_seq = m.seq
     session.flush()
     return _result(m, result)

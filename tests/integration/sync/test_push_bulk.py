@@ -3,9 +3,12 @@
 One batch mixes clean registrations with every way a registration can go wrong or
 clash (taken id, barcode or place, full gridless box, unknown or retired box, unknown
 parent, bad arguments, impossible dates, a sequence gap, a write the database itself
-refuses), interleaved with other intents; it is pushed through ``feed.push`` with and
-without the bulk path into two fresh databases, then replayed. Outcomes, reasons,
-server rows, mutation records and the change feed must be identical.
+refuses), interleaved with other intents, then places, swaps, check-outs and check-ins,
+withdrawals, discards, edits and location changes with every outcome their handlers give
+(these go one by one, on rows the bulk path preloads for the batch); it is pushed through
+``feed.push`` with and without the bulk path into two fresh databases, then replayed.
+Outcomes, reasons, server rows, mutation records, field history and the change feed must
+be identical.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tracseq_desktop.server import feed
 from tracseq_desktop.server.api import create_user
 from tracseq_desktop.server.db import ServerDatabase, open_server_database
 from tracseq_desktop.server.models import UserAccount, Workstation
+from tracseq_desktop.store.types import canonical_json, to_utc_text
 from tracseq_desktop.sync import wire
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -38,15 +42,24 @@ class Batch:
         self.seq = itertools.count(1)
         self.mutations: list[wire.Mutation] = []
 
-    def add(self, kind: str, args: dict[str, Any], *, seq: int | None = None, at: str = AT) -> None:
+    def add(
+        self, kind: str, args: dict[str, Any], *, seq: int | None = None, at: str = AT, expect_place: str | None = None
+    ) -> None:
         n = len(self.mutations)
+        expect = {} if expect_place is None else {"box": expect_place, "row": None, "col": None}
         self.mutations.append(
             wire.Mutation(
                 key=uid(f"key-{n}"), seq=seq if seq is not None else next(self.seq), operation_id=uid(f"op-{n}"),
-                kind=wire.IntentKind(kind), args=args, hlc=f"{1767225600000 + n:016d}-00000-{WS}", at=at,
-                actor="tester",
+                kind=wire.IntentKind(kind), args=args, expect=expect, hlc=f"{1767225600000 + n:016d}-00000-{WS}",
+                at=at, actor="tester",
             )
         )  # fmt: skip
+
+    def operation_of_last(self, count: int) -> None:
+        """The last ``count`` intents become one operation (a grouped move)."""
+        op = self.mutations[-count].operation_id
+        for i in range(len(self.mutations) - count + 1, len(self.mutations)):
+            self.mutations[i] = self.mutations[i].model_copy(update={"operation_id": op})
 
     def location(self, name: str, kind: str, parent: str | None, **extra: Any) -> None:
         args = {"uuid": uid(name), "kind": kind, "label": name, "parent": uid(parent) if parent else None, **extra}
@@ -93,9 +106,49 @@ def the_batch() -> Batch:
     b.add("sample.place", {"uuid": uid("plain-3"), "action": "store", "box": uid("GRID"), "row": 0, "col": 1})
     b.register("into-placed", box=uid("GRID"), row=0, col=1)  # taken by the place just before: a conflict
     b.register("fine-again", box=uid("GRID"), row=1, col=0)
+    other_intents(b)
     b.add("sample.register", {"uuid": uid("gap"), "barcode": "gap", "sample_type": "plasma"}, seq=99)
     b.add("sample.register", {"uuid": uid("after-gap"), "barcode": "after-gap", "sample_type": "plasma"}, seq=100)
     return b
+
+
+def other_intents(b: Batch) -> None:
+    """Intents that go one by one, on rows the batch preloads: every outcome their handlers give."""
+    grid, bag = uid("GRID"), uid("BAG")
+
+    def place(name: str, box: str, row: int | None, col: int | None, **extra: Any) -> None:
+        b.add("sample.place", {"uuid": uid(name), "action": "move", "box": box, "row": row, "col": col, **extra})
+
+    place("plain-4", grid, 1, 1)  # taken by after-refused: a conflict
+    place("plain-0", grid, 0, 1, action="store")  # taken by plain-3: a conflict
+    place("fine-again", grid, 0, 0)  # taken by first: a conflict
+    place("first", bag, None, None)  # the bag is full: a conflict
+    place("nobody", grid, 1, 0)  # unknown sample
+    place("first", uid("OLD"), 0, 0)  # retired box
+    place("first", grid, 9, 9)  # no such position
+    b.add("sample.place", {"uuid": uid("bag-1"), "action": "move", "box": grid, "row": 1, "col": 0}, expect_place=grid)
+    for name, row, col in (("first", 0, 1), ("plain-3", 0, 0)):  # a swap, as one grouped move
+        b.add("sample.place", {"uuid": uid(name), "action": "move", "box": grid, "row": row, "col": col, "group": True})
+    b.operation_of_last(2)
+    b.add("sample.unplace", {"uuid": uid("fine-again")})
+    b.add("sample.status", {"uuid": uid("plain-1"), "status": "checked_out", "reason": "assay"})
+    b.add("sample.status", {"uuid": uid("plain-1"), "status": "checked_out"})  # twice: nothing more
+    b.add("sample.place", {"uuid": uid("plain-1"), "action": "check_in", "box": bag, "freeze_thaw_delta": 1})  # full
+    place("plain-1", grid, 1, 0, action="check_in", freeze_thaw_delta=1)
+    b.add("sample.withdraw", {"uuid": uid("plain-2"), "amount_nl": 500})
+    b.add("sample.withdraw", {"uuid": uid("plain-2"), "amount_nl": 5000})  # more than held: a conflict
+    b.add("sample.withdraw", {"uuid": uid("plain-2"), "amount_nl": 1500})  # exactly the rest: consumed
+    b.add("sample.withdraw", {"uuid": uid("child"), "amount_nl": 5})  # no recorded volume
+    b.add("sample.status", {"uuid": uid("plain-2"), "status": "checked_out"})  # consumed: rejected
+    b.add("sample.place", {"uuid": uid("plain-2"), "action": "move", "box": grid, "row": 1, "col": 1})  # versus use
+    b.add("sample.status", {"uuid": uid("grandchild"), "status": "discarded", "reason": "spilt"})
+    b.add("sample.status", {"uuid": uid("bag-2"), "status": "discarded"}, expect_place=grid)  # moved meanwhile
+    b.add("sample.unplace", {"uuid": uid("bag-1")}, expect_place=grid)  # not where this workstation saw it
+    b.add("sample.edit", {"uuid": uid("child"), "fields": {"project": "P9", "attributes": {"visit": "w4"}}})
+    b.add("sample.edit", {"uuid": uid("child"), "fields": {"barcode": "nope"}})  # not editable
+    b.add("sample.edit", {"uuid": uid("grandchild"), "fields": {"project": "P9"}})  # discarded: closed
+    b.add("location.update", {"uuid": grid, "name": "the grid"})
+    b.add("location.move", {"uuid": bag, "parent": uid("S-R")})  # a box cannot sit in a room
 
 
 def refuse_writes(db: ServerDatabase) -> None:
@@ -155,6 +208,10 @@ def dump(db: ServerDatabase) -> dict[str, Any]:
             ),
             "changes": rows("SELECT seq, site, entity_type, key, data FROM change ORDER BY seq"),
             "conflicts": rows("SELECT site, kind, status, summary, subject, mutation_key FROM conflict ORDER BY 6"),
+            "history": rows(
+                "SELECT site, entity_type, entity_key, field, kept, lost, mutation_key, at FROM field_history"
+                " ORDER BY mutation_key, field"
+            ),
             "names": names,
         }
 
@@ -188,7 +245,29 @@ def test_bulk_path_matches_the_per_intent_path(backend: str, request: pytest.Fix
     assert [r.conflict is None for r in bulk["first"]] == [r.conflict is None for r in reference["first"]]
     assert outcomes(bulk["again"]) == outcomes(reference["again"])
     assert bulk["last_seq"] == reference["last_seq"] == len(the_batch().mutations) - 2
-    for table in ("samples", "locations", "mutations", "changes", "conflicts"):
+    for table in ("samples", "locations", "mutations", "changes", "conflicts", "history"):
         assert bulk[table] == reference[table], table
     assert len(bulk["samples"]) == 16
-    assert len(bulk["conflicts"]) == 3
+    assert len(bulk["conflicts"]) == 12
+    # the intents after the registrations give every outcome too, and change what they should
+    later = [by_key[m.key] for m in the_batch().mutations if m.kind.value != "sample.register"][9:]
+    assert {r.outcome for r in later} == {wire.Outcome.APPLIED, wire.Outcome.CONFLICT, wire.Outcome.REJECTED}
+    places = {r[0]: (r[4], r[15], r[16], r[17]) for r in bulk["samples"]}
+    assert places[uid("first")][1:] == (uid("GRID"), 0, 1) and places[uid("plain-3")][1:] == (uid("GRID"), 0, 0)
+    assert places[uid("plain-2")][0] == "consumed" and places[uid("grandchild")][0] == "discarded"
+    assert places[uid("plain-1")] == ("available", uid("GRID"), 1, 0)
+    assert places[uid("fine-again")][1:] == (None, None, None)
+    assert len(bulk["history"]) == 3
+
+
+def test_mutation_records_are_stored_as_the_orm_would_store_them(sqlite_url: str) -> None:
+    """Mutation records are written in one statement per batch from plain values: the same text as the ORM's."""
+    stored = push_all(sqlite_url, bulk=False)["mutations"]
+    sent = {m.key: m for m in the_batch().mutations}
+    assert len(stored) == len(sent) - 2  # the two after the gap are refused before any record
+    for key, seq, kind, args, expect, hlc, at, _outcome, _reason, _conflict in stored:
+        m = sent[key]
+        assert (seq, kind, args, expect, hlc) == (
+            m.seq, m.kind.value, canonical_json(m.args), canonical_json(m.expect), m.hlc
+        )  # fmt: skip
+        assert at == to_utc_text(datetime.strptime(m.at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC))
