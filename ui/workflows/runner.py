@@ -4,12 +4,20 @@ The scan field answers whatever the current step asks (the tube, the box, a
 reading, PASS or FAIL); a sign-off asks for the signer's user name and password.
 Steps that need nobody run on their own. The run lives in the database, so closing
 the window or the app loses nothing: "Resume" picks it up where it stopped.
+
+Every call that writes (start, resume, a step, a signature with its scrypt check) runs
+on the window's own one-thread :class:`~ui.tasks.TaskRunner`, one at a time: while it
+runs, the controls that would start another are off, the busy row says what is being
+done, and the result or the refusal comes back in words. The GUI thread uses the
+service only for quick reads and only while no job runs, so the service is never used
+from two threads at once. A step is one transaction: a refusal or a failure leaves
+nothing half-done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont
@@ -21,12 +29,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from tracseq_desktop.domain.errors import DomainError
 from tracseq_desktop.i18n import _, format_datetime
 from tracseq_desktop.services.facade import Services
 from tracseq_desktop.workflows.model import MEANING_TITLES, StepKind
@@ -34,6 +42,9 @@ from tracseq_desktop.workflows.service import WorkflowService
 from tracseq_desktop.workflows.views import Prompt, RunView
 from ui.scanning import normalise_scan
 from ui.scanpanel import FEEDBACK_STYLES, ScanField
+from ui.tasks import TaskHandle, TaskRunner
+
+T = TypeVar("T")
 
 
 def _big(widget: QWidget, points: int, bold: bool = False) -> None:
@@ -44,24 +55,35 @@ def _big(widget: QWidget, points: int, bold: bool = False) -> None:
 
 
 class RunnerWindow(QWidget):
-    run_changed = Signal(object)  #: RunView
+    """``run_changed(RunView | None)`` after each shown state; ``busy_changed(bool)`` when a job starts or ends."""
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    run_changed = Signal(object)  #: RunView
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, *, service: WorkflowService | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window)
-        self.service = WorkflowService(services)
+        self.service = service if service is not None else WorkflowService(services)
         self._clock = services.runner.clock
         self.view: RunView | None = None
+        # One thread: jobs of this window never overlap, and the service is never used by two threads at once.
+        self._tasks = TaskRunner(self, max_threads=1)
+        self._job: TaskHandle | None = None
+        self._focus_before_job: QWidget | None = None
+        self._examples_tried = False
         self._make_start_box()
         self._make_step_controls()
+        self._make_busy_row()
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._layout()
         self._wire()
         self.retranslate()
-        self.reload_choices()
         self.show_run(None)
+        self.reload_choices()
         self.resize(1100, 760)
 
     def _make_start_box(self) -> None:
@@ -117,6 +139,20 @@ class RunnerWindow(QWidget):
         self.lanes_label = QLabel(self)
         self.lanes_label.setBuddy(self.lanes)
 
+    def _make_busy_row(self) -> None:
+        self.busy_label = QLabel(self)
+        self.busy_label.setWordWrap(True)
+        _big(self.busy_label, 14, bold=True)
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)  # no steps to count: a moving bar while the job runs
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumWidth(220)
+        for widget in (self.busy_label, self.busy_bar):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)  # the steps below do not jump when a job starts
+            widget.setSizePolicy(policy)
+            widget.hide()
+
     def _layout(self) -> None:
         decision = QHBoxLayout()
         decision.addWidget(self.pass_button)
@@ -147,6 +183,10 @@ class RunnerWindow(QWidget):
         layout.addWidget(self.decision_row)
         layout.addWidget(self.sign_row)
         layout.addWidget(self.skip_row)
+        busy = QHBoxLayout()
+        busy.addWidget(self.busy_bar)
+        busy.addWidget(self.busy_label, 1)
+        layout.addLayout(busy)
         layout.addWidget(self.feedback)
         layout.addWidget(self.lanes_label)
         layout.addWidget(self.lanes, 1)
@@ -200,6 +240,8 @@ class RunnerWindow(QWidget):
             self.lanes: _("Samples in this run"),
             self.feedback: _("Step result"),
             self.instruction: _("Instruction"),
+            self.busy_label: _("Work in progress"),
+            self.busy_bar: _("Work in progress"),
         }
         for widget, name in names.items():
             widget.setAccessibleName(name)
@@ -207,10 +249,15 @@ class RunnerWindow(QWidget):
 
     # -- choosing a run ----------------------------------------------------------------------------
     def reload_choices(self) -> None:
+        """Fill the workflow and open-run lists (quick reads); a database without workflows gets the examples."""
         summaries = [s for s in self.service.workflows() if s.published_version]
-        if not summaries:
-            self.service.install_examples()
-            summaries = [s for s in self.service.workflows() if s.published_version]
+        if not summaries and not self._examples_tried:
+            self._examples_tried = True
+            self._run_job(
+                _("Installing the example workflows\u2026"),
+                self.service.install_examples,
+                lambda _installed: self.reload_choices(),
+            )
         self.workflow_combo.clear()
         for summary in summaries:
             self.workflow_combo.addItem(f"{summary.title} (v{summary.published_version})", summary.name)
@@ -222,42 +269,46 @@ class RunnerWindow(QWidget):
                 ),
                 run.id,
             )
-        self.resume_button.setEnabled(self.runs_combo.count() > 0)
+        self.resume_button.setEnabled(self.runs_combo.count() > 0 and not self.busy)
 
-    def start(self, workflow: str, samples: Sequence[str]) -> RunView | None:
-        try:
-            view = self.service.start(workflow, list(samples))
-        except DomainError as error:
-            self.show_feedback("error", str(error))
-            return None
-        self.show_run(view)
-        self.show_feedback("ok", _("Run {id} started.").format(id=view.id))
-        self.reload_choices()
-        return view
+    def start(self, workflow: str, samples: Sequence[str]) -> bool:
+        """Start a run on a worker; False (nothing started) while another job runs."""
+        codes = list(samples)
 
-    def resume(self, run_id: int) -> RunView | None:
-        try:
-            view = self.service.advance(run_id)
-        except DomainError as error:
-            self.show_feedback("error", str(error))
-            return None
-        self.show_run(view)
-        return view
+        def started(view: RunView) -> None:
+            self.samples_field.clear()
+            self.show_run(view)
+            self.show_feedback("ok", _("Run {id} started.").format(id=view.id))
+            self.reload_choices()
+
+        return self._run_job(_("Starting the run\u2026"), lambda: self.service.start(workflow, codes), started)
+
+    def resume(self, run_id: int, then: Callable[[RunView], None] | None = None, *, status: str = "") -> bool:
+        """Open the run and do the steps that need nobody, on a worker; ``then(view)`` after it is shown."""
+
+        def resumed(view: RunView) -> None:
+            self.show_run(view)
+            if then is not None:
+                then(view)
+
+        status = status or _("Opening run {id}\u2026").format(id=run_id)
+        return self._run_job(status, lambda: self.service.advance(run_id), resumed)
 
     @Slot()
     def _on_start_clicked(self) -> None:
+        if self.busy:
+            return
         name = self.workflow_combo.currentData()
         samples = [normalise_scan(s) for s in self.samples_field.text().split(",") if s.strip()]
         if not name or not samples:
             self.show_feedback("error", _("Choose a workflow and give at least one sample."))
             return
-        if self.start(str(name), samples) is not None:
-            self.samples_field.clear()
+        self.start(str(name), samples)
 
     @Slot()
     def _on_resume_clicked(self) -> None:
         run_id = self.runs_combo.currentData()
-        if run_id is not None:
+        if run_id is not None and not self.busy:
             self.resume(int(run_id))
 
     # -- showing the current step -----------------------------------------------------------------------
@@ -323,70 +374,95 @@ class RunnerWindow(QWidget):
         self.feedback.setAccessibleDescription(message)
 
     # -- answering ------------------------------------------------------------------------------------------
-    def _submit(self, inputs: dict[str, Any]) -> bool:
+    def _submit(
+        self,
+        inputs: dict[str, Any],
+        status: str,
+        then: Callable[[], None] | None = None,
+        refused: Callable[[str], None] | None = None,
+    ) -> bool:
+        """Do the current step with ``inputs`` on a worker; ``then()`` after success, ``refused(message)`` after not."""
+        if self.busy:
+            return False
         if self.view is None or self.view.prompt is None:
             self.show_feedback("info", _("No step is waiting; start or resume a run."))
             return False
-        done = self.view.prompt
-        try:
-            view = self.service.submit(self.view.id, inputs)
-        except DomainError as error:
-            self.show_feedback("error", str(error))
-            return False
-        self.show_feedback(
-            "ok", _("{title}: done for {samples}.").format(title=done.title, samples=", ".join(done.barcodes))
-        )
-        self.show_run(view)
-        if view.finished:
-            self.reload_choices()
-        return True
+        done, run_id = self.view.prompt, self.view.id
+
+        def submitted(view: RunView) -> None:
+            self.show_feedback(
+                "ok", _("{title}: done for {samples}.").format(title=done.title, samples=", ".join(done.barcodes))
+            )
+            self.show_run(view)
+            if view.finished:
+                self.reload_choices()
+            if then is not None:
+                then()
+
+        return self._run_job(status, lambda: self.service.submit(run_id, inputs), submitted, refused)
 
     @Slot(str)
     def handle_scan(self, code: str) -> None:
         """The scan answers the step's first field: the tube, the box, a reading or PASS/FAIL."""
+        if self.busy:
+            return
         prompt = self.view.prompt if self.view else None
-        if prompt is None:
+        if prompt is None or self.view is None:
             self.show_feedback("info", _("No step is waiting; start or resume a run."))
             return
         if prompt.kind is StepKind.WAIT:
-            self.resume(self.view.id if self.view else 0)
-            if self.view and self.view.prompt and self.view.prompt.kind is StepKind.WAIT:
-                self.show_feedback("info", _("Still waiting."))
+            self.resume(self.view.id, self._after_wait_scan, status=_("Checking the timer\u2026"))
             return
         fields = [f for f in prompt.fields if f.required]
         if not fields:
-            self._submit({})
+            self._submit({}, _("Recording the step\u2026"))
             return
         field = fields[0]
         if field.type == "choice":
             self.decide(code.lower())
             return
-        self._submit({field.name: code})
+        self._submit({field.name: code}, _("Recording the step\u2026"))
+
+    def _after_wait_scan(self, view: RunView) -> None:
+        if view.prompt is not None and view.prompt.kind is StepKind.WAIT:
+            self.show_feedback("info", _("Still waiting."))
 
     def decide(self, decision: str) -> None:
+        if self.busy:
+            return
         if decision not in ("pass", "fail"):
             self.show_feedback("error", _("Scan or choose PASS or FAIL."))
             return
-        if self._submit({"decision": decision, "note": self.note_field.text()}):
-            self.note_field.clear()
+        self._submit(
+            {"decision": decision, "note": self.note_field.text()},
+            _("Recording the decision\u2026"),
+            then=self.note_field.clear,
+        )
 
     @Slot()
     def _on_sign_clicked(self) -> None:
+        if self.busy:
+            return  # a second click or Enter while the first signature is checked
         user, password = self.user_field.text().strip(), self.password_field.text()
         self.password_field.clear()
         if not user or not password:
             self.show_feedback("error", _("Enter your user name and password to sign."))
             return
-        self._submit({"user": user, "password": password})
+        self._submit(
+            {"user": user, "password": password},
+            _("Checking the signature\u2026"),
+            refused=lambda _message: self.password_field.setFocus(Qt.FocusReason.OtherFocusReason),
+        )
 
     @Slot()
     def _on_skip_clicked(self) -> None:
+        if self.busy:
+            return
         reason = self.skip_field.text().strip()
         if not reason:
             self.show_feedback("error", _("Give a reason to end the wait early."))
             return
-        if self._submit({"skip_reason": reason}):
-            self.skip_field.clear()
+        self._submit({"skip_reason": reason}, _("Recording the step\u2026"), then=self.skip_field.clear)
 
     @Slot()
     def _on_timer_timeout(self) -> None:
@@ -394,9 +470,81 @@ class RunnerWindow(QWidget):
         if prompt is None or prompt.kind is not StepKind.WAIT or prompt.wait_until is None:
             self._timer.stop()
             return
-        if self._clock() >= prompt.wait_until and self.view is not None:
-            self.resume(self.view.id)
+        if self._clock() >= prompt.wait_until and self.view is not None and not self.busy:
+            self.resume(self.view.id, status=_("The wait is over; continuing the run\u2026"))
+
+    # -- jobs -----------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A job of this window is running: the controls that would start another are off."""
+        return self._job is not None
+
+    def _run_job(
+        self,
+        status: str,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[str], None] | None = None,
+    ) -> bool:
+        """Run ``work`` (one service call) on the worker; False, and nothing done, while another job runs.
+
+        ``done(result)`` or, after the error is shown in the feedback line, ``failed(message)`` run
+        on the GUI thread once the controls are back.
+        """
+        if self._job is not None:
+            return False
+
+        def succeeded(result: Any) -> None:
+            self._set_busy(None)
+            done(result)
+
+        def refused(message: str) -> None:
+            self._set_busy(None)
+            self.show_feedback("error", message)
+            if failed is not None:
+                failed(message)
+
+        self._set_busy(status)
+        self._job = self._tasks.submit(status, lambda _state: work(), succeeded, refused)
+        return True
+
+    def _set_busy(self, status: str | None) -> None:
+        """Show ``status`` and turn off what would start another job; ``None``: the job has ended."""
+        busy = status is not None
+        if busy:
+            focused = self.focusWidget()
+            self._focus_before_job = focused if focused is not None and self.isAncestorOf(focused) else None
+        else:
+            self._job = None
+        for button in (self.start_button, self.pass_button, self.fail_button, self.sign_button, self.skip_button):
+            button.setEnabled(not busy)
+        self.resume_button.setEnabled(not busy and self.runs_combo.count() > 0)
+        # Read-only rather than disabled: the focus (and a screen reader's place) stays in the field.
+        for field in (
+            self.samples_field,
+            self.scan_field,
+            self.note_field,
+            self.user_field,
+            self.password_field,
+            self.skip_field,
+        ):
+            field.setReadOnly(busy)
+        self.busy_label.setText(status or "")
+        self.busy_label.setAccessibleDescription(status or "")
+        self.busy_label.setVisible(busy)
+        self.busy_bar.setVisible(busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+            before = self._focus_before_job
+            self._focus_before_job = None
+            if before is not None and before.isVisible() and before.isEnabled() and self.focusWidget() is not before:
+                before.setFocus(Qt.FocusReason.OtherFocusReason)  # a button turned off took the focus away
+        self.busy_changed.emit(busy)
 
     def closeEvent(self, event: Any) -> None:
         self._timer.stop()
+        # A step that has begun ends as one transaction (at most a moment); its result is dropped.
+        self._tasks.shutdown()
         super().closeEvent(event)

@@ -16,6 +16,7 @@ from ui.workflows import open_runner
 from ui.workflows.runner import RunnerWindow
 
 from .conftest import PASSWORD
+from .driving import scan, settle, sign, start
 
 
 @pytest.fixture
@@ -26,25 +27,6 @@ def runner(qtbot, services: Services) -> Iterator[RunnerWindow]:  # type: ignore
     qtbot.waitExposed(window)
     yield window
     window.close()
-
-
-def scan(qtbot, runner: RunnerWindow, text: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(runner.scan_field, text)
-    qtbot.keyClick(runner.scan_field, Qt.Key.Key_Return)
-
-
-def sign(qtbot, runner: RunnerWindow, password: str) -> None:  # type: ignore[no-untyped-def]
-    assert runner.sign_row.isVisible()
-    runner.user_field.setText("alice")
-    qtbot.keyClicks(runner.password_field, password)
-    qtbot.keyClick(runner.password_field, Qt.Key.Key_Return)
-
-
-def start(qtbot, runner: RunnerWindow, workflow: str, samples: str) -> None:  # type: ignore[no-untyped-def]
-    runner.workflow_combo.setCurrentIndex(runner.workflow_combo.findData(workflow))
-    qtbot.keyClicks(runner.samples_field, samples)
-    qtbot.mouseClick(runner.start_button, Qt.MouseButton.LeftButton)
-    assert runner.view is not None and runner.view.workflow == workflow
 
 
 def test_sample_receipt_from_the_gui(qtbot, runner: RunnerWindow) -> None:  # type: ignore[no-untyped-def]
@@ -76,6 +58,7 @@ def test_aliquoting_with_a_retry_from_the_gui(qtbot, runner: RunnerWindow, servi
     assert runner.view is not None and runner.view.prompt is not None and runner.view.prompt.kind is StepKind.WAIT
     qtbot.keyClicks(runner.skip_field, "thawed on arrival")
     qtbot.mouseClick(runner.skip_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, runner)
     scan(qtbot, runner, "4,5")  # below the passing 10: the reading is asked again
     assert runner.view.prompt is not None and runner.view.prompt.step_id == "measure"
     scan(qtbot, runner, "48")
@@ -99,6 +82,7 @@ def test_box_retrieval_resumed_in_a_new_window(qtbot, runner: RunnerWindow, serv
         assert again.runs_combo.findData(run_id) >= 0
         again.runs_combo.setCurrentIndex(again.runs_combo.findData(run_id))
         qtbot.mouseClick(again.resume_button, Qt.MouseButton.LeftButton)
+        settle(qtbot, again)
         assert again.view is not None and again.view.prompt is not None
         assert again.view.prompt.barcodes == ("TS-002",)
         scan(qtbot, again, "TS-002")
