@@ -55,6 +55,7 @@ def test_aliquoting_with_a_retry_from_the_gui(qtbot, runner: RunnerWindow, servi
     scan(qtbot, runner, "TS-001")
     assert runner.skip_row.isVisible() and "Until" in runner.instruction.text()
     scan(qtbot, runner, "anything")  # a scan during the wait only checks the timer
+    assert "Still waiting." in runner.feedback.text()
     assert runner.view is not None and runner.view.prompt is not None and runner.view.prompt.kind is StepKind.WAIT
     qtbot.keyClicks(runner.skip_field, "thawed on arrival")
     qtbot.mouseClick(runner.skip_button, Qt.MouseButton.LeftButton)

@@ -127,8 +127,13 @@ def test_a_wrong_password_shows_the_error_and_records_nothing(  # type: ignore[n
     view = _at_sign_off(qtbot, runner)
     flows = WorkflowService(services)
     results_before = flows.run(view.id).results
+    audit_before = len(services.queries._history("workflow_run", str(view.id)))
     enter_signature(qtbot, runner, "not-the-password")
     settle(qtbot, runner)
+    # The refusal itself is audited (who tried, never the password); no signature, no step result.
+    new_entries = services.queries._history("workflow_run", str(view.id))[audit_before:]
+    assert [e.action for e in new_entries] == ["workflow_step_refused"]
+    assert "not-the-password" not in repr(new_entries[0].after)
     assert "\u2717" in runner.feedback.text() and "nothing was signed" in runner.feedback.text()
     assert runner.feedback.accessibleDescription() == "The user name or password is wrong; nothing was signed."
     after = flows.run(view.id)
