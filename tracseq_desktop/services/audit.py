@@ -17,9 +17,16 @@ from sqlalchemy.orm import Session
 
 from tracseq_desktop.domain.views import AuditVerification
 from tracseq_desktop.i18n import _
+from tracseq_desktop.store.txcache import transaction_cache
 from tracseq_desktop.store.types import canonical_json, to_utc_text
 
 GENESIS = "0" * 64
+_TAIL = "audit.tail"
+_INSERT_SQL = text(
+    "INSERT INTO audit_entry (id, at, actor, workstation, action, entity_type, entity_key, before, after,"
+    " reason, operation_id, prev_hash, hash) VALUES (:id, :at, :actor, :workstation, :action,"
+    " :entity_type, :entity_key, :before, :after, :reason, :operation_id, :prev_hash, :hash)"
+)
 _FIELDS = (
     "id",
     "at",
@@ -41,14 +48,38 @@ def entry_hash(prev_hash: str, stored: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class _Tail:
+    """The newest entry written so far in this transaction."""
+
+    def __init__(self, last_id: int, last_hash: str) -> None:
+        self.last_id, self.last_hash = last_id, last_hash
+
+
+_HEAD_SQL = text("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+_AFTER_HEAD_SQL = text("SELECT id, hash FROM audit_entry WHERE id > :head ORDER BY id DESC LIMIT 1")
+
+
 class AuditWriter:
-    """Appends entries inside the caller's transaction (which must be BEGIN IMMEDIATE)."""
+    """Appends entries inside the caller's transaction (which must be BEGIN IMMEDIATE).
+
+    The newest id and hash are kept in memory while the transaction goes on; a rolled-back
+    savepoint drops them (``store.txcache``) and they are read again from the entries the
+    transaction still holds, so the ids stay gap-free and the chain unbroken.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        row = session.execute(text("SELECT last_id, last_hash FROM audit_head WHERE id = 1")).first()
-        self._last_id, self._last_hash = (int(row[0]), str(row[1])) if row else (0, GENESIS)
+        row = session.execute(_HEAD_SQL).first()
+        self._head = (int(row[0]), str(row[1])) if row else (0, GENESIS)
         self._has_head = row is not None
+        transaction_cache(session, _TAIL, lambda: _Tail(*self._head))
+
+    def _tail(self) -> _Tail:
+        return transaction_cache(self._session, _TAIL, self._reload)
+
+    def _reload(self) -> _Tail:
+        row = self._session.execute(_AFTER_HEAD_SQL, {"head": self._head[0]}).first()
+        return _Tail(int(row[0]), str(row[1])) if row else _Tail(*self._head)
 
     def append(
         self,
@@ -64,8 +95,9 @@ class AuditWriter:
         reason: str | None,
         operation_id: str,
     ) -> int:
+        tail = self._tail()
         stored: dict[str, Any] = {
-            "id": self._last_id + 1,
+            "id": tail.last_id + 1,
             "at": to_utc_text(at),
             "actor": actor,
             "workstation": workstation,
@@ -77,26 +109,20 @@ class AuditWriter:
             "reason": reason,
             "operation_id": operation_id,
         }
-        digest = entry_hash(self._last_hash, stored)
-        self._session.execute(
-            text(
-                "INSERT INTO audit_entry (id, at, actor, workstation, action, entity_type, entity_key, before, after,"
-                " reason, operation_id, prev_hash, hash) VALUES (:id, :at, :actor, :workstation, :action,"
-                " :entity_type, :entity_key, :before, :after, :reason, :operation_id, :prev_hash, :hash)"
-            ),
-            {**stored, "prev_hash": self._last_hash, "hash": digest},
-        )
-        self._last_id, self._last_hash = stored["id"], digest
+        digest = entry_hash(tail.last_hash, stored)
+        self._session.execute(_INSERT_SQL, {**stored, "prev_hash": tail.last_hash, "hash": digest})
+        tail.last_id, tail.last_hash = stored["id"], digest
         return int(stored["id"])
 
     def flush_head(self) -> None:
         """Record the newest entry; called once per transaction, before commit."""
-        params = {"last_id": self._last_id, "last_hash": self._last_hash}
+        tail = self._tail()
+        params = {"last_id": tail.last_id, "last_hash": tail.last_hash}
         if self._has_head:
             self._session.execute(
                 text("UPDATE audit_head SET last_id = :last_id, last_hash = :last_hash WHERE id = 1"), params
             )
-        elif self._last_id:
+        elif tail.last_id:
             self._session.execute(
                 text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, :last_id, :last_hash)"), params
             )

@@ -13,6 +13,7 @@ from tracseq_desktop.domain.geometry import Geometry, position_label
 from tracseq_desktop.domain.views import LocationView, SampleView
 from tracseq_desktop.i18n import _
 from tracseq_desktop.store.models import Location, Sample
+from tracseq_desktop.store.txcache import transaction_cache
 
 
 def normalise_code(code: str) -> str:
@@ -75,6 +76,22 @@ def unit_of(session: Session, location: Location) -> Location | None:
     return None
 
 
+def box_and_unit(session: Session, label: str) -> tuple[Location, Location | None]:
+    """A box by label and the storage unit holding it, looked up once per transaction.
+
+    Registering thousands of samples into a few boxes asks the same two questions each
+    time; the answers are held (and so stay in the session's identity map) until the
+    transaction ends or anything in it rolls back.
+    """
+    code = normalise_code(label)
+    boxes: dict[str, tuple[Location, Location | None]] = transaction_cache(session, "samples.boxes", dict)
+    found = boxes.get(code)
+    if found is None:
+        box = get_location(session, code)
+        found = boxes[code] = (box, unit_of(session, box))
+    return found
+
+
 def geometry_of(location: Location) -> Geometry | None:
     if location.kind != LocationKind.BOX:
         return None
@@ -98,9 +115,20 @@ def location_view(session: Session, location: Location, *, with_path: bool = Tru
     )
 
 
-def sample_view(session: Session, sample: Sample, *, with_path: bool = True) -> SampleView:
+def sample_view(
+    session: Session, sample: Sample, *, with_path: bool = True, paths: dict[int, tuple[str, ...]] | None = None
+) -> SampleView:
+    """``paths``: box paths already looked up (filled as it goes), for views of many samples at once."""
     box = session.get(Location, sample.box_id) if sample.box_id is not None else None
     parent = session.get(Sample, sample.parent_id) if sample.parent_id is not None else None
+    path: tuple[str, ...] = ()
+    if box is not None and with_path:
+        if paths is None:
+            path = location_path(session, box.id)
+        else:
+            if box.id not in paths:
+                paths[box.id] = location_path(session, box.id)
+            path = paths[box.id]
     return SampleView(
         id=sample.id,
         barcode=sample.barcode,
@@ -120,7 +148,7 @@ def sample_view(session: Session, sample: Sample, *, with_path: bool = True) -> 
         box_id=sample.box_id,
         row=sample.pos_row,
         col=sample.pos_col,
-        location_path=location_path(session, box.id) if (box and with_path) else (),
+        location_path=path,
         version=sample.version,
         created_at=sample.created_at,
         updated_at=sample.updated_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracseq_desktop.domain.enums import LocationKind, SampleStatus, TemperatureClass
@@ -18,14 +18,28 @@ from tracseq_desktop.domain.geometry import position_label
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.records import geometry_of
 from tracseq_desktop.store.models import Location, Sample, SampleType
+from tracseq_desktop.store.txcache import transaction_cache
+
+#: built once: composing a statement costs more than SQLite takes to run it
+_OCCUPANT = select(Sample).where(
+    Sample.box_id == bindparam("box"), Sample.pos_row == bindparam("row"), Sample.pos_col == bindparam("col")
+)
+_TAKEN = select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == bindparam("box"))
 
 
 def allowed_classes(session: Session, sample_type: str) -> list[TemperatureClass]:
-    row = session.get(SampleType, sample_type)
-    if row is None:
-        known = ", ".join(session.scalars(select(SampleType.name).order_by(SampleType.name)))
-        raise NotFound(_("Unknown sample type {type!r}; known types: {known}.").format(type=sample_type, known=known))
-    return [TemperatureClass(c) for c in row.temperature_classes.split(",") if c]
+    """The temperature classes ``sample_type`` may be stored at; read once per transaction."""
+    known: dict[str, list[TemperatureClass]] = transaction_cache(session, "rules.sample_types", dict)
+    classes = known.get(sample_type)
+    if classes is None:
+        row = session.get(SampleType, sample_type)
+        if row is None:
+            names = ", ".join(session.scalars(select(SampleType.name).order_by(SampleType.name)))
+            raise NotFound(
+                _("Unknown sample type {type!r}; known types: {known}.").format(type=sample_type, known=names)
+            )
+        classes = known[sample_type] = [TemperatureClass(c) for c in row.temperature_classes.split(",") if c]
+    return list(classes)
 
 
 def check_temperature(session: Session, sample_type: str, unit: Location | None, override_reason: str | None) -> None:
@@ -87,12 +101,9 @@ def resolve_slot(
         if not already_here and (held or 0) >= geometry.capacity:
             raise BoxFull(_("{label} is full ({capacity} places).").format(label=box.label, capacity=geometry.capacity))
         return None, None
-    taken = {(r, c) for r, c in session.execute(select(Sample.pos_row, Sample.pos_col).where(Sample.box_id == box.id))}
     if position:
         row, col = geometry.parse_position(position)
-        occupant = session.scalar(
-            select(Sample).where(Sample.box_id == box.id, Sample.pos_row == row, Sample.pos_col == col)
-        )
+        occupant = session.scalar(_OCCUPANT, {"box": box.id, "row": row, "col": col})
         if occupant is not None and (moving is None or occupant.id != moving.id):
             state = _("reserved for") if occupant.status == SampleStatus.CHECKED_OUT else _("taken by")
             raise PositionOccupied(
@@ -101,6 +112,7 @@ def resolve_slot(
                 )
             )
         return row, col
+    taken = {(r, c) for r, c in session.execute(_TAKEN, {"box": box.id})}
     for row, col in geometry.positions():
         if (row, col) not in taken:
             return row, col

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tracseq_desktop.domain.enums import SampleStatus, TemperatureClass
 from tracseq_desktop.domain.errors import (
@@ -26,6 +26,7 @@ from tracseq_desktop.i18n import _
 from tracseq_desktop.services.drafts import EDITABLE_FIELDS, SampleDraft, parse_time
 from tracseq_desktop.services.operation import Operation, OperationRunner
 from tracseq_desktop.services.records import (
+    box_and_unit,
     diff,
     get_location,
     get_sample,
@@ -69,12 +70,13 @@ class SampleService:
         """Register all or none: one bad draft leaves the database unchanged."""
         with self._runner.operation() as op:
             samples = [self._register_in(op, d) for d in drafts]
-            return [sample_view(op.session, s) for s in samples]
+            paths: dict[int, tuple[str, ...]] = {}
+            return [sample_view(op.session, s, paths=paths) for s in samples]
 
     def _register_in(self, op: Operation, draft: SampleDraft) -> Sample:
         session = op.session
         code = normalise_code(draft.barcode)
-        if session.scalar(select(Sample.id).where(Sample.barcode == code)) is not None:
+        if session.scalar(_BARCODE_TAKEN, {"code": code}) is not None:
             raise AlreadyExists(_("A sample with barcode {barcode} already exists.").format(barcode=code))
         allowed_classes(session, draft.sample_type)  # unknown types fail here
         parent = get_sample(session, draft.parent) if draft.parent else None
@@ -99,8 +101,8 @@ class SampleService:
             updated_at=op.now,
         )
         if draft.box:
-            box = get_location(session, draft.box)
-            self._place(op, sample, box, draft.position, draft.override_reason)
+            box, unit = box_and_unit(session, draft.box)
+            self._place(op, sample, box, draft.position, draft.override_reason, unit=(unit,))
         elif draft.position:
             raise InvalidInput(_("A position needs a box."))
         session.add(sample)
@@ -114,10 +116,19 @@ class SampleService:
 
     # -- placing -------------------------------------------------------------------
     def _place(
-        self, op: Operation, sample: Sample, box: Location, position: str | None, override_reason: str | None
+        self,
+        op: Operation,
+        sample: Sample,
+        box: Location,
+        position: str | None,
+        override_reason: str | None,
+        *,
+        unit: tuple[Location | None] | None = None,
     ) -> None:
+        """Give ``sample`` its place in ``box``; ``unit`` is the box's storage unit when the caller knows it."""
         check_box_usable(box)
-        check_temperature(op.session, sample.sample_type, unit_of(op.session, box), override_reason)
+        holder = unit[0] if unit is not None else unit_of(op.session, box)
+        check_temperature(op.session, sample.sample_type, holder, override_reason)
         row, col = resolve_slot(op.session, box, position, moving=sample)
         sample.box_id, sample.pos_row, sample.pos_col = box.id, row, col
 
@@ -511,6 +522,9 @@ class SampleService:
                 parent.box_id = parent.pos_row = parent.pos_col = None
             self._bump(op, parent, "aliquot", None, before=before, old_box=old_box)
             return [sample_view(session, c) for c in children]
+
+
+_BARCODE_TAKEN = select(Sample.id).where(Sample.barcode == bindparam("code"))
 
 
 def _child_codes(session: Any, parent_code: str, count: int) -> list[str]:

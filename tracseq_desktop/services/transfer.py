@@ -19,6 +19,7 @@ from tracseq_desktop.domain.geometry import position_label
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import Services
+from tracseq_desktop.services.operation import Operation
 
 COLUMNS = (
     "barcode",
@@ -124,8 +125,11 @@ def import_csv(
 ) -> ImportResult:
     """Validate every row against every rule; write all rows or none.
 
-    Rows are tried in order inside one transaction, each under a savepoint, so a
-    later row sees earlier ones (duplicates within the file, taken positions).
+    Rows are tried in order inside one transaction, so a later row sees earlier ones
+    (duplicates within the file, taken positions). They go in chunks, each under one
+    savepoint; a chunk with a bad row is rolled back and tried again row by row, each
+    row under its own savepoint, so every problem is found and no half-written row is
+    seen by the rows after it.
     """
     header, rows = read_rows(Path(path))
     missing = [c for c in REQUIRED if c not in header]
@@ -141,27 +145,66 @@ def import_csv(
                 )
             )
         return ImportResult(len(rows), 0, (RowProblem(1, "; ".join(parts)),), dry_run)
-    problems: list[RowProblem] = []
-    imported = 0
+    run = _ImportRun(services, len(rows), progress, cancelled)
     try:
         with services.runner.operation() as op:
-            for index, (line, row) in enumerate(rows):
-                if cancelled is not None and cancelled():
-                    problems.append(RowProblem(line, _("Import cancelled; nothing was imported.")))
-                    raise _Rollback
-                try:
-                    with op.session.begin_nested():
-                        services.samples._register_in(op, _draft(row))
-                    imported += 1
-                except DomainError as error:
-                    problems.append(RowProblem(line, str(error)))
-                if progress is not None and (index % 200 == 0 or index == len(rows) - 1):
-                    progress(index + 1, len(rows))
-            if problems or dry_run:
+            for start in range(0, len(rows), CHUNK):
+                run.chunk(op, rows[start : start + CHUNK], start)
+            if run.problems or dry_run:
                 raise _Rollback
     except _Rollback:
-        return ImportResult(len(rows), 0 if problems else imported, tuple(problems), dry_run)
-    return ImportResult(len(rows), imported, (), dry_run)
+        return ImportResult(len(rows), 0 if run.problems else run.imported, tuple(run.problems), dry_run)
+    return ImportResult(len(rows), run.imported, (), dry_run)
+
+
+#: rows tried under one savepoint; a savepoint per row cost about a fifth of an import
+CHUNK = 500
+
+
+class _ImportRun:
+    """The rows of one import, tried chunk by chunk inside the import's operation."""
+
+    def __init__(
+        self, services: Services, total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
+    ) -> None:
+        self._services = services
+        self._total = total
+        self._progress = progress
+        self._cancelled = cancelled
+        self._reported = -1
+        self.imported = 0
+        self.problems: list[RowProblem] = []
+
+    def chunk(self, op: Operation, rows: list[tuple[int, dict[str, str]]], start: int) -> None:
+        try:
+            with op.session.begin_nested():
+                for offset, (line, row) in enumerate(rows):
+                    self._register(op, line, row)
+                    self._tick(start + offset)
+        except DomainError:
+            for offset, (line, row) in enumerate(rows):  # again, row by row: every problem, only good rows kept
+                try:
+                    with op.session.begin_nested():
+                        self._register(op, line, row)
+                except DomainError as error:
+                    self.problems.append(RowProblem(line, str(error)))
+                else:
+                    self.imported += 1
+                self._tick(start + offset)
+        else:
+            self.imported += len(rows)
+
+    def _register(self, op: Operation, line: int, row: dict[str, str]) -> None:
+        if self._cancelled is not None and self._cancelled():
+            self.problems.append(RowProblem(line, _("Import cancelled; nothing was imported.")))
+            raise _Rollback
+        self._services.samples._register_in(op, _draft(row))
+
+    def _tick(self, index: int) -> None:
+        """Report progress every 200 rows and at the last one (a retried chunk does not report twice)."""
+        if self._progress is not None and index > self._reported and (index % 200 == 0 or index == self._total - 1):
+            self._reported = index
+            self._progress(index + 1, self._total)
 
 
 _EXPORT_SQL = text(

@@ -3,6 +3,11 @@
 Called by ``services.operation.Operation``: an operation's rows, its audit entries and
 its intents commit together or not at all. Sequence numbers are ``max + 1`` inside the
 write transaction (BEGIN IMMEDIATE), so they run without gaps even after rollbacks.
+
+A bulk operation writes thousands of intents and keys in one transaction: the next
+sequence number, the site and the keys made or read are remembered for the transaction
+(``store.txcache``, forgotten by any rollback, savepoints included), and rows are
+written with plain INSERTs rather than through the ORM's unit of work.
 """
 
 from __future__ import annotations
@@ -11,17 +16,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tracseq_desktop.store.models import Location, Meta, Sample, SyncKey, SyncOutbox
-from tracseq_desktop.store.types import to_utc_text
+from tracseq_desktop.store.models import Location, Meta, Sample, SyncOutbox
+from tracseq_desktop.store.txcache import forget, transaction_cache
+from tracseq_desktop.store.types import canonical_json, to_utc_text
 from tracseq_desktop.sync.hlc import HybridClock, Stamp
 
 PENDING = "pending"
 NODE_KEY = "sync.node"
 HLC_KEY = "sync.hlc"
 SITE_KEY = "sync.site"
+
+_KEY_SQL = text("SELECT uuid FROM sync_key WHERE entity_type = :type AND local_id = :id")
+_INSERT_KEY_SQL = text("INSERT INTO sync_key (entity_type, local_id, uuid, site) VALUES (:type, :id, :uuid, :site)")
+_INSERT_INTENT_SQL = text(
+    "INSERT INTO sync_outbox (seq, key, operation_id, kind, args, expect, entities, hlc, at, actor, status)"
+    " VALUES (:seq, :key, :operation_id, :kind, :args, :expect, :entities, :hlc, :at, :actor, :status)"
+)
 
 
 def meta_get(session: Session, key: str) -> str | None:
@@ -30,6 +43,7 @@ def meta_get(session: Session, key: str) -> str | None:
 
 
 def meta_set(session: Session, key: str, value: str) -> None:
+    forget(session, "outbox.meta." + key)
     row = session.get(Meta, key)
     if row is None:
         session.add(Meta(key=key, value=value))
@@ -56,19 +70,39 @@ def save_clock(session: Session, clock: HybridClock) -> None:
     meta_set(session, HLC_KEY, str(clock.last))
 
 
+def _site(session: Session) -> str | None:
+    return transaction_cache(session, "outbox.meta." + SITE_KEY, lambda: meta_get(session, SITE_KEY))
+
+
+def _keys(session: Session) -> dict[tuple[str, int], str]:
+    """UUIDs read or made in this transaction, by (entity type, local id)."""
+    return transaction_cache(session, "outbox.keys", dict)
+
+
 def uuid_of(session: Session, entity_type: str, local_id: int) -> str:
     """The row's UUID, made on first use (rows from before sync get one when first touched)."""
-    found = session.scalar(select(SyncKey.uuid).where(SyncKey.entity_type == entity_type, SyncKey.local_id == local_id))
+    keys = _keys(session)
+    found = keys.get((entity_type, local_id))
     if found is not None:
         return found
-    made = str(uuid.uuid4())
-    session.add(SyncKey(entity_type=entity_type, local_id=local_id, uuid=made, site=meta_get(session, SITE_KEY)))
-    session.flush()
-    return made
+    found = session.execute(_KEY_SQL, {"type": entity_type, "id": local_id}).scalar()
+    if found is None:
+        found = str(uuid.uuid4())
+        params = {"type": entity_type, "id": local_id, "uuid": found, "site": _site(session)}
+        session.execute(_INSERT_KEY_SQL, params)
+    keys[(entity_type, local_id)] = found
+    return str(found)
 
 
 def optional_uuid(session: Session, entity_type: str, local_id: int | None) -> str | None:
     return None if local_id is None else uuid_of(session, entity_type, local_id)
+
+
+class _NextSeq:
+    """The next outbox sequence number of this transaction: ``max + 1`` read once, then counted."""
+
+    def __init__(self, session: Session) -> None:
+        self.value = (session.scalar(select(func.max(SyncOutbox.seq))) or 0) + 1
 
 
 def append_intent(
@@ -81,25 +115,31 @@ def append_intent(
     stamp: Stamp,
     at: datetime,
     actor: str,
-) -> SyncOutbox:
-    seq = (session.scalar(select(func.max(SyncOutbox.seq))) or 0) + 1
+) -> int:
+    """Write one intent; returns its sequence number."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the outbox")
+    counter = transaction_cache(session, "outbox.seq", lambda: _NextSeq(session))
+    seq = counter.value
     entities = [str(args[k]) for k in ("uuid", "conflict") if args.get(k)]
-    row = SyncOutbox(
-        seq=seq,
-        key=str(uuid.uuid4()),
-        operation_id=operation_id,
-        kind=kind,
-        args=args,
-        expect=expect,
-        entities=entities,
-        hlc=str(stamp),
-        at=at,
-        actor=actor,
-        status=PENDING,
+    session.execute(
+        _INSERT_INTENT_SQL,
+        {
+            "seq": seq,
+            "key": str(uuid.uuid4()),
+            "operation_id": operation_id,
+            "kind": kind,
+            "args": canonical_json(args),
+            "expect": canonical_json(expect),
+            "entities": canonical_json(entities),
+            "hlc": str(stamp),
+            "at": to_utc_text(at),
+            "actor": actor,
+            "status": PENDING,
+        },
     )
-    session.add(row)
-    session.flush()
-    return row
+    counter.value = seq + 1
+    return seq
 
 
 def time_text(value: datetime | None) -> str | None:
