@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from tracseq_desktop.domain.errors import DomainError
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.facade import open_services
+from ui.collector import GuiThreadCollector
 from ui.language import LanguageManager
 from ui.scanning import normalise_scan
 from ui.settings import SettingsStore
@@ -113,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     window = MainWindow(services, settings)
     window.freezers.simulate = args.simulate
+    collector = GuiThreadCollector(app)  # Qt objects in cycles are freed on the GUI thread only
+    collector.start()
     code = 0
     try:
         window.show()
@@ -133,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.close()
         language.detach()
         services.close()
+        collector.stop()
     return code
 
 
