@@ -290,16 +290,26 @@ def push(
 def changes(
     who: CallerDep,
     state: StateDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[str, Query(max_length=80_000)] = "",
     limit: Annotated[int, Query(ge=1, le=wire.MAX_PAGE)] = wire.DEFAULT_PAGE,
     site: Annotated[list[str] | None, Query(max_length=100)] = None,
 ) -> Response:
-    """Changes after the cursor, in commit order, for the caller's sites (or some of them).
+    """Changes after the cursor, each site's in its commit order, for the caller's sites (or some of them).
 
-    The answer is written straight from the stored JSON of each change (a ``PullResponse``).
+    ``after`` is the cursor of the previous answer (or of the snapshot) as JSON,
+    ``{"SITE": n, ...}``; one number stands for that number at every site. The answer is
+    written straight from the stored JSON of each change (a ``PullResponse``).
     """
-    found, cursor, more = feed.pull_json(state.db, _pick_sites(who, site), after, limit)
-    tail = f'],"cursor":{cursor},"more":{"true" if more else "false"},"hlc":{json.dumps(state.stamp())}}}'
+    sites = _pick_sites(who, site)
+    try:
+        cursor_in = feed.parse_cursor(after, sites)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    found, cursor, more = feed.pull_json(state.db, sites, cursor_in, limit)
+    tail = (
+        f'],"cursor":{wire.cursor_text(cursor)},"more":{"true" if more else "false"},'
+        f'"hlc":{json.dumps(state.stamp())}}}'
+    )
     return Response(content='{"changes":[' + ",".join(found) + tail, media_type="application/json")
 
 

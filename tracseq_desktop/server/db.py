@@ -1,9 +1,10 @@
 """The server's database: engines for SQLite and PostgreSQL, migrations, write and read sessions.
 
-A push holds the change counter's row lock from its first statement to its commit, so
-pushes run one at a time and change numbers are handed out in commit order: a reader
-that sees change N has seen every change before it. On SQLite ``BEGIN IMMEDIATE`` does
-the same. Snapshots read in one REPEATABLE READ transaction (on SQLite, one read
+A push holds its sites' change-counter row locks from its first statement to its
+commit, so pushes to one site run one at a time and that site's change numbers are
+handed out in commit order: a reader that sees change N of a site has seen every change
+of the site before it (pushes to other sites run alongside). On SQLite ``BEGIN
+IMMEDIATE`` does the same. Snapshots read in one REPEATABLE READ transaction (on SQLite, one read
 transaction of the WAL), so the entities and the cursor agree.
 """
 
@@ -11,21 +12,21 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracseq_desktop.server.models import Counter, ServerKey
+from tracseq_desktop.server.models import ChangeCounter, ServerKey
 from tracseq_desktop.services.actor import utc_now
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-CHANGE_COUNTER = "change"
+_LOCKED = "tracseq.locked_sites"  #: ``Session.info`` key: the sites whose counters this transaction holds
 
 
 def database_url(db: str) -> str:
@@ -70,20 +71,39 @@ class ServerDatabase:
                 session.expunge_all()  # rows read stay usable, detached, after the rollback
                 session.rollback()
 
-    def lock_counter(self, session: Session) -> int:
-        """Take the change counter's lock (held to commit): pushes queue here, one at a time."""
-        stmt = select(Counter.value).where(Counter.name == CHANGE_COUNTER)
+    def lock_counters(self, session: Session, sites: Iterable[str]) -> dict[str, int]:
+        """Take the change counters' locks of ``sites`` (held to commit); returns their values.
+
+        Pushes to the same site queue here, one at a time; pushes to other sites do not
+        wait. Locks are taken in site order, so two pushes never wait for each other. A
+        site without a counter yet gets one, starting above every number handed out so
+        far (a cursor from before per-site counters may stand at any of them).
+        """
+        wanted = sorted(set(sites))
+        if not wanted:
+            return {}
+        session.info.setdefault(_LOCKED, set()).update(wanted)
+        have = set(session.scalars(select(ChangeCounter.site).where(ChangeCounter.site.in_(wanted))))
+        missing = [site for site in wanted if site not in have]
+        if missing:
+            start = int(session.scalar(select(func.coalesce(func.max(ChangeCounter.value), 0))) or 0)
+            insert_new = _insert_ignoring_duplicates(self.engine.dialect.name)
+            session.execute(insert_new, [{"site": site, "value": start} for site in missing])
+        stmt = select(ChangeCounter.site, ChangeCounter.value).where(ChangeCounter.site.in_(wanted))
+        stmt = stmt.order_by(ChangeCounter.site)
         if not self.is_sqlite:
             stmt = stmt.with_for_update()
-        return int(session.execute(stmt).scalar_one())
+        return {site: int(value) for site, value in session.execute(stmt)}
 
-    def advance_counter(self, session: Session, count: int) -> int:
-        """Reserve ``count`` change numbers; returns the last one."""
+    def advance_counter(self, session: Session, site: str, count: int) -> int:
+        """Reserve ``count`` change numbers of ``site`` (its counter locked by this push); returns the last one."""
+        if site not in session.info.get(_LOCKED, ()):  # an entity of a site the push did not expect
+            self.lock_counters(session, [site])
         stmt = (
-            update(Counter)
-            .where(Counter.name == CHANGE_COUNTER)
-            .values(value=Counter.value + count)
-            .returning(Counter.value)
+            update(ChangeCounter)
+            .where(ChangeCounter.site == site)
+            .values(value=ChangeCounter.value + count)
+            .returning(ChangeCounter.value)
         )
         return int(session.execute(stmt).scalar_one())
 
@@ -147,13 +167,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    """INSERT INTO change_counter that leaves a row another push made meanwhile as it is."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(ChangeCounter).on_conflict_do_nothing(index_elements=["site"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(ChangeCounter).on_conflict_do_nothing(index_elements=["site"])
+
+
 def _seed(engine: Engine) -> None:
-    """The counter row and the signing key; safe when several processes start at once."""
+    """The signing key; safe when several processes start at once."""
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7206551)"))
-        if conn.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).first() is None:
-            conn.execute(insert(Counter).values(name=CHANGE_COUNTER, value=0))
         if conn.execute(select(ServerKey.id).where(ServerKey.id == 1)).first() is None:
             conn.execute(insert(ServerKey).values(id=1, secret=secrets.token_hex(32), created_at=utc_now()))
         conn.commit()

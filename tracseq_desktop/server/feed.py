@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -28,11 +28,11 @@ from tracseq_desktop.server.bulk import (
     wire_time,
 )
 from tracseq_desktop.server.context import PushContext, Rejected, Result
-from tracseq_desktop.server.db import CHANGE_COUNTER, ServerDatabase
+from tracseq_desktop.server.db import ServerDatabase
 from tracseq_desktop.server.models import (
     AuditRecord,
+    ChangeCounter,
     Conflict,
-    Counter,
     Location,
     Sample,
     UserAccount,
@@ -60,7 +60,7 @@ def push(
     (the reference the bulk path and the batch's preloading are tested against).
     """
     with db.writing() as session:
-        db.lock_counter(session)
+        db.lock_counters(session, sites)
         workstation = session.get(Workstation, workstation_id)
         assert workstation is not None
         workstation.seen_at = now
@@ -306,40 +306,99 @@ def _emit_changes(db: ServerDatabase, ctx: PushContext) -> None:
     if not rows:
         return
     rows.sort(key=lambda r: r[0])
-    last = db.advance_counter(session, len(rows))
-    first = last - len(rows) + 1
-    INSERT_CHANGE.run(
-        conn,
-        [
+    INSERT_CHANGE.run(conn, _numbered(db, session, rows))
+
+
+def _numbered(db: ServerDatabase, session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+    """The changes as rows of ``change``, numbered per site in the order given (parents before children)."""
+    by_site: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {}
+    for _order, site, etype, key, data in rows:
+        by_site.setdefault(site, []).append((etype, key, data))
+    numbered: list[dict[str, Any]] = []
+    for site in sorted(by_site):
+        run = by_site[site]
+        first = db.advance_counter(session, site, len(run)) - len(run) + 1
+        numbered.extend(
             {"seq": first + i, "site": site, "entity_type": etype, "key": key, "data": _json_text(data)}
-            for i, (_order, site, etype, key, data) in enumerate(rows)
-        ],
-    )
+            for i, (etype, key, data) in enumerate(run)
+        )
+    return numbered
 
 
 _CHANGES_SQL = text(
-    "SELECT seq, entity_type, key, data FROM change WHERE seq > :after AND seq <= :upto AND site IN :sites"
+    "SELECT seq, entity_type, key, data FROM change WHERE site = :site AND seq > :after AND seq <= :upto"
     " ORDER BY seq LIMIT :limit"
-).bindparams(bindparam("sites", expanding=True))
+)
 
 
-def pull_json(db: ServerDatabase, sites: frozenset[str], after: int, limit: int) -> tuple[list[str], int, bool]:
+def parse_cursor(text: str, sites: frozenset[str]) -> dict[str, int]:
+    """A pull cursor from its query text: ``{"SITE": n, ...}`` as JSON, or one number for every site.
+
+    One number is what workstations held before the feed was numbered per site; every
+    site's counter started at the last such number, so it means the same for each site.
+    Raises ``ValueError`` with a reason for anything else.
+    """
+    text = text.strip()
+    if not text:
+        return {}
+    if text.isdigit():
+        return dict.fromkeys(sites, int(text))
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValueError("the cursor is neither a number nor a JSON object") from None
+    if not isinstance(value, dict) or len(value) > wire.MAX_CURSOR_SITES:
+        raise ValueError(f"the cursor must be a JSON object of at most {wire.MAX_CURSOR_SITES} sites")
+    for site, seq in value.items():
+        if not 0 < len(site) <= 64 or type(seq) is not int or seq < 0:
+            raise ValueError("each cursor entry is a site code and a change number of 0 or more")
+    return value
+
+
+def counters(session: Session, sites: Iterable[str]) -> dict[str, int]:
+    """The sites' change counters as they are now (a site without one has handed out nothing)."""
+    wanted = sorted(sites)
+    found = session.execute(select(ChangeCounter.site, ChangeCounter.value).where(ChangeCounter.site.in_(wanted))).all()
+    return {site: int(value) for site, value in found}
+
+
+def pull_json(
+    db: ServerDatabase, sites: frozenset[str], after: dict[str, int], limit: int
+) -> tuple[list[str], dict[str, int], bool]:
     """Changes after ``after`` visible to ``sites``, each as the JSON of a ``wire.Change``; and the next cursor.
 
-    The cursor never passes an uncommitted change. Each change's stored JSON goes out as it is.
+    Site by site, each in its own commit order; the cursor moves per site and never
+    passes an uncommitted change. Sites left out (not asked for, or no longer visible)
+    keep their place in the cursor. Each change's stored JSON goes out as it is.
     """
+    cursor = dict(after)
+    raw: list[Any] = []
+    more = False
     with db.reading() as session:
-        upto = int(session.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).scalar_one())
-        raw = session.execute(
-            _CHANGES_SQL, {"after": after, "upto": upto, "sites": sorted(sites), "limit": limit}
-        ).all()
+        upto = counters(session, sites)
+        for site in sorted(sites):
+            start, top = after.get(site, 0), upto.get(site, 0)
+            if start >= top:
+                cursor[site] = start
+                continue
+            room = limit - len(raw)
+            if room <= 0:
+                more = True
+                break
+            found = session.execute(_CHANGES_SQL, {"site": site, "after": start, "upto": top, "limit": room}).all()
+            raw.extend(found)
+            if len(found) < room:
+                cursor[site] = top
+            else:
+                cursor[site] = int(found[-1][0])
+                more = cursor[site] < top or any(after.get(s, 0) < upto.get(s, 0) for s in sites if s > site)
+                if more:
+                    break
     changes = [
         f'{{"seq":{int(seq)},"entity_type":{json.dumps(entity_type)},"key":{json.dumps(key)},"data":{data or "null"}}}'
         for seq, entity_type, key, data in raw
     ]
-    if len(raw) < limit:
-        return changes, max(upto, after), False
-    return changes, int(raw[-1][0]), True
+    return changes, cursor, more
 
 
 _LOCATION_COLUMNS = (
@@ -363,7 +422,7 @@ def snapshot_lines(db: ServerDatabase, sites: frozenset[str]) -> Iterator[bytes]
     site_list = sorted(sites)
     with db.reading(snapshot=True) as session:
         conn = session.connection()
-        upto = int(conn.execute(select(Counter.value).where(Counter.name == CHANGE_COUNTER)).scalar_one())
+        upto = counters(session, site_list)
         counts = [
             int(conn.execute(text(f"SELECT count(*) FROM {table} WHERE site IN :sites").bindparams(
                 bindparam("sites", expanding=True)), {"sites": site_list}).scalar_one())

@@ -20,12 +20,13 @@ class Base(DeclarativeBase):
     pass
 
 
-class Counter(Base):
-    """The change counter: bumped inside every push transaction, so seq order = commit order."""
+class ChangeCounter(Base):
+    """A site's change counter: locked by every push to the site and bumped before its commit,
+    so within a site seq order = commit order (pushes to other sites do not wait)."""
 
-    __tablename__ = "counter"
+    __tablename__ = "change_counter"
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -166,13 +167,12 @@ class MutationRecord(Base):
 
 
 class ChangeRecord(Base):
-    """The ordered change feed: an entity's whole state after a push touched it."""
+    """The change feed, one ordered run per site: an entity's whole state after a push touched it."""
 
     __tablename__ = "change"
-    __table_args__ = (Index("ix_change_site_seq", "site", "seq"),)
 
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    site: Mapped[str] = mapped_column(String(64))
     entity_type: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(36))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONText())

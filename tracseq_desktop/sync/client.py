@@ -128,7 +128,8 @@ class SyncClient:
         data = self._authorised("POST", "/telemetry", raw=True, content=body, headers=_JSON)
         return wire.TelemetryResponse.model_validate_json(data)
 
-    def pull(self, after: int, limit: int = wire.DEFAULT_PAGE) -> wire.PullResponse:
+    def pull(self, after: str, limit: int = wire.DEFAULT_PAGE) -> wire.PullResponse:
+        """The page after cursor ``after`` (``wire.cursor_text`` of the last cursor; "0" for the whole feed)."""
         data = self._authorised("GET", "/changes", raw=True, params={"after": after, "limit": limit})
         return wire.PullResponse.model_validate_json(data)
 

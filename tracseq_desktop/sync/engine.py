@@ -293,15 +293,16 @@ class SyncEngine:
         """
         report = report or SyncReport()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracseq-pull") as fetcher:
-            ahead: tuple[int, Future[wire.PullResponse]] | None = None
+            ahead: tuple[str, Future[wire.PullResponse]] | None = None
             while True:
                 with self.db.reading() as session:
-                    cursor = int(meta_get(session, CURSOR_KEY) or 0)
+                    cursor = meta_get(session, CURSOR_KEY) or "0"
                 if ahead is not None and ahead[0] == cursor:
                     page = ahead[1].result()
                 else:
                     page = self.client.pull(cursor, self.page)
-                ahead = (page.cursor, fetcher.submit(self.client.pull, page.cursor, self.page)) if page.more else None
+                following = wire.cursor_text(page.cursor)
+                ahead = (following, fetcher.submit(self.client.pull, following, self.page)) if page.more else None
                 try:
                     with self.db.writing() as session:
                         replica = Replica(session, self._pending(session))
@@ -311,7 +312,7 @@ class SyncEngine:
                         self._refresh_words(session, replica)
                         if self.before_cursor_saved is not None:
                             self.before_cursor_saved()
-                        meta_set(session, CURSOR_KEY, str(page.cursor))
+                        meta_set(session, CURSOR_KEY, following)
                         self._observe(session, page.hlc)
                 except Blocked:
                     return False
@@ -340,7 +341,7 @@ class SyncEngine:
                 count = apply_snapshot(session, lines)
                 if self.before_cursor_saved is not None:
                     self.before_cursor_saved()
-                meta_set(session, CURSOR_KEY, str(header.cursor))
+                meta_set(session, CURSOR_KEY, wire.cursor_text(header.cursor))
         except Blocked:
             return False
         report.bootstrapped = True

@@ -319,9 +319,19 @@ class Change(Strict):
     data: dict[str, Any] | None
 
 
+#: a pull cursor: per site, the last change number read (each site's feed is numbered on its own)
+Cursor = dict[Code, Annotated[int, Field(ge=0)]]
+MAX_CURSOR_SITES = 1000
+
+
+def cursor_text(cursor: dict[str, int]) -> str:
+    """A cursor as the workstation stores it and sends it back (``after=``): compact JSON."""
+    return json.dumps(cursor, sort_keys=True, separators=(",", ":"))
+
+
 class PullResponse(Strict):
     changes: list[Change]
-    cursor: int
+    cursor: Cursor
     more: bool
     hlc: HlcText
 
@@ -329,7 +339,7 @@ class PullResponse(Strict):
 class SnapshotHeader(Strict):
     """First line of a snapshot stream; the entity lines follow, then ``{"end": true}``."""
 
-    cursor: int
+    cursor: Cursor
     sites: list[Code]
     locations: int
     samples: int

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tracseq_desktop.server.api import create_user
 from tracseq_desktop.server.loopback import RunningServer, serve_in_thread
-from tracseq_desktop.server.models import ChangeRecord, Counter, Location, MutationRecord
+from tracseq_desktop.server.models import ChangeCounter, ChangeRecord, Location, MutationRecord
 from tracseq_desktop.server.security import issue_access_token
 from tracseq_desktop.services.actor import utc_now
 from tracseq_desktop.sync.wire import Role
@@ -81,7 +81,7 @@ def site_create(seq: int, label: str) -> dict[str, Any]:
 def counts(server: RunningServer) -> tuple[int, int, int, int]:
     with server.db.reading() as session:
         return (
-            int(session.scalar(select(Counter.value)) or 0),
+            int(session.scalar(select(func.sum(ChangeCounter.value))) or 0),
             int(session.scalar(select(func.count()).select_from(MutationRecord)) or 0),
             int(session.scalar(select(func.count()).select_from(Location)) or 0),
             int(session.scalar(select(func.count()).select_from(ChangeRecord)) or 0),
