@@ -194,7 +194,9 @@ class SyncEngine:
             if len(rows) == self.batch:
                 rows = _whole_operations(session, rows)
             through = max(int(meta_get(session, AUDIT_KEY) or 0), after.last_audit if after else 0)
-            entries = session.execute(_AUDIT_SQL, {"after": through, "n": self.batch}).all()
+            # as many audit entries as intents (an operation's intents and entries travel together)
+            audit_room = min(max(self.batch, len(rows)), wire.MAX_BATCH)
+            entries = session.execute(_AUDIT_SQL, {"after": through, "n": audit_room}).all()
             stamp = str(self._clock(session).tick()) if rows or entries else ""
         mutations = ",".join(_mutation_json(r) for r in rows)
         audit = ",".join(_audit_json(e) for e in entries)
@@ -204,7 +206,7 @@ class SyncEngine:
             audit=len(entries),
             last_seq=rows[-1].seq if rows else (after.last_seq if after else 0),
             last_audit=entries[-1].id if entries else through,
-            full=len(rows) >= self.batch or len(entries) >= self.batch,
+            full=len(rows) >= self.batch or len(entries) >= audit_room,
         )
 
     def push_all(self, report: SyncReport | None = None) -> SyncReport:

@@ -174,8 +174,8 @@ def test_small_batches_in_flight_survive_lost_answers(server: RunningServer, tmp
     try:
         sync.login(server.url, "keeper", "password-1")
         services.locations.create("site", SITE)
-        for start in range(0, 30, 10):
-            services.samples.register_many([SampleDraft(f"PP-{i}", "plasma") for i in range(start, start + 10)])
+        for i in range(30):  # one operation each, so that batches of 4 split them
+            services.samples.register(SampleDraft(f"PP-{i}", "plasma"))
         engine = sync.engine()
         engine.batch = 4
         report = engine.push_all()
