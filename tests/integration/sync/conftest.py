@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.support.postgres import fresh_pg_database
+from tracseq_desktop.server.api import create_user
+from tracseq_desktop.server.loopback import RunningServer, serve_in_thread
+from tracseq_desktop.services.actor import utc_now
+from tracseq_desktop.sync.wire import Role
 
 
 @pytest.fixture
@@ -32,3 +37,11 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_urls(tmp_path: Path) -> tuple[str, str]:
     return str(tmp_path / "first.db"), str(tmp_path / "second.db")
+
+
+@contextmanager
+def keeper_server(url: str, site: str) -> Iterator[RunningServer]:
+    """A server on loopback with one manager, ``keeper`` (password ``password-1``), of ``site``."""
+    with serve_in_thread(url) as running:
+        create_user(running.db, "keeper", "password-1", Role.MANAGER, [site], utc_now())
+        yield running

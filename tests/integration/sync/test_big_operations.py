@@ -17,10 +17,9 @@ from sqlalchemy import text
 
 from tracseq_desktop.domain.errors import InvalidInput
 from tracseq_desktop.domain.geometry import position_label
-from tracseq_desktop.server.api import create_user
-from tracseq_desktop.server.loopback import RunningServer, serve_in_thread
+from tracseq_desktop.server.loopback import RunningServer
 from tracseq_desktop.server.states import site_states
-from tracseq_desktop.services.actor import Actor, utc_now
+from tracseq_desktop.services.actor import Actor
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import Services, open_services
 from tracseq_desktop.services.samples import MAX_MOVE
@@ -30,7 +29,9 @@ from tracseq_desktop.sync.engine import pending_count
 from tracseq_desktop.sync.replica import replica_states
 from tracseq_desktop.sync.service import SyncService
 from tracseq_desktop.sync.tokens import MemoryTokenStore
-from tracseq_desktop.sync.wire import Role, replica_checksum
+from tracseq_desktop.sync.wire import replica_checksum
+
+from .conftest import keeper_server
 
 SITE = "BIG"
 
@@ -51,8 +52,7 @@ class CountingTransport(httpx.HTTPTransport):
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[RunningServer]:
-    with serve_in_thread(sqlite_url) as running:
-        create_user(running.db, "keeper", "password-1", Role.MANAGER, [SITE], utc_now())
+    with keeper_server(sqlite_url, SITE) as running:
         yield running
 
 

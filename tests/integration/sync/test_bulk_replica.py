@@ -17,10 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tracseq_desktop.server.api import create_user
-from tracseq_desktop.server.loopback import RunningServer, serve_in_thread
+from tracseq_desktop.server.loopback import RunningServer
 from tracseq_desktop.server.states import site_states
-from tracseq_desktop.services.actor import Actor, utc_now
+from tracseq_desktop.services.actor import Actor
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import open_services
 from tracseq_desktop.sync.client import SyncClient
@@ -29,15 +28,16 @@ from tracseq_desktop.sync.outbox import meta_set
 from tracseq_desktop.sync.replica import replica_states
 from tracseq_desktop.sync.service import SyncService
 from tracseq_desktop.sync.tokens import MemoryTokenStore
-from tracseq_desktop.sync.wire import Role, replica_checksum
+from tracseq_desktop.sync.wire import replica_checksum
+
+from .conftest import keeper_server
 
 SITE = "BK"
 
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[RunningServer]:
-    with serve_in_thread(sqlite_url) as running:
-        create_user(running.db, "keeper", "password-1", Role.MANAGER, [SITE], utc_now())
+    with keeper_server(sqlite_url, SITE) as running:
         yield running
 
 

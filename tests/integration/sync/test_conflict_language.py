@@ -14,15 +14,15 @@ import pytest
 
 from tracseq_desktop import i18n
 from tracseq_desktop.domain.quantities import format_volume
-from tracseq_desktop.server.api import create_user
-from tracseq_desktop.server.loopback import RunningServer, serve_in_thread
-from tracseq_desktop.services.actor import Actor, utc_now
+from tracseq_desktop.server.loopback import RunningServer
+from tracseq_desktop.services.actor import Actor
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import open_services
 from tracseq_desktop.sync.conflict_text import describe
 from tracseq_desktop.sync.service import ConflictView, SyncService
 from tracseq_desktop.sync.tokens import MemoryTokenStore
-from tracseq_desktop.sync.wire import Role
+
+from .conftest import keeper_server
 
 SITE = "LG"
 _ = i18n._
@@ -30,8 +30,7 @@ _ = i18n._
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[RunningServer]:
-    with serve_in_thread(sqlite_url) as running:
-        create_user(running.db, "keeper", "password-1", Role.MANAGER, [SITE], utc_now())
+    with keeper_server(sqlite_url, SITE) as running:
         yield running
 
 

@@ -43,6 +43,18 @@ def collide(ann: Station, bob: Station) -> None:
     assert ann.sync.sync_now().conflicts == 2
 
 
+def opened_after_collisions(qtbot: QtBot, make_window: WindowFactory, ann: Station, bob: Station) -> MainWindow:
+    """Ann's window, shown and started, after two slot collisions reached her workstation."""
+    collide(ann, bob)
+    window: MainWindow = make_window(ann.services, ann.tokens)
+    window.resize(1100, 820)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start()
+    qtbot.waitUntil(lambda: window.sync.controller.opened, timeout=10_000)
+    return window
+
+
 def audit(widget: QWidget) -> None:
     assert unnamed_controls(widget) == []
     assert contrast_problems(widget) == []
@@ -51,13 +63,7 @@ def audit(widget: QWidget) -> None:
 def test_inbox_and_dialogs_pass_the_accessibility_audit_and_work_from_the_keyboard(
     qtbot: QtBot, make_window: WindowFactory, ann: Station, bob: Station, tmp_path: Path
 ) -> None:
-    collide(ann, bob)
-    window: MainWindow = make_window(ann.services, ann.tokens)
-    window.resize(1100, 820)
-    window.show()
-    qtbot.waitExposed(window)
-    window.start()
-    qtbot.waitUntil(lambda: window.sync.controller.opened, timeout=10_000)
+    window = opened_after_collisions(qtbot, make_window, ann, bob)
     window.actions_["sync_conflicts"].trigger()
     inbox = window.sync.inbox
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 2, timeout=10_000)
@@ -162,12 +168,7 @@ def test_the_inbox_follows_a_language_switch_with_conflicts_in_the_new_language(
     qtbot: QtBot, make_window: WindowFactory, ann: Station, bob: Station, tmp_path: Path
 ) -> None:
     """The server worded the conflicts in English; switched to German, the inbox says them in German."""
-    collide(ann, bob)
-    window: MainWindow = make_window(ann.services, ann.tokens)
-    window.resize(1100, 820)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: window.sync.controller.opened, timeout=10_000)
+    window = opened_after_collisions(qtbot, make_window, ann, bob)
     window.sync.show_inbox()
     inbox = window.sync.inbox
     qtbot.waitUntil(lambda: inbox.model.rowCount() == 2, timeout=10_000)
