@@ -19,6 +19,16 @@ Rules:
   ``device:<code>`` alarms, raised and cleared as the device says.
 * Raised alarms stay latched until acknowledged; an active, unacknowledged alarm
   re-announces every ``reannounce_s``.
+
+Restarts: besides its active alarms (stored as alarm records) the engine remembers
+conditions still inside their delay, the probes it has seen working and the failed
+polls in a row (:class:`EngineMemory`). The service stores that memory with the input
+that changed it and hands it to a new engine, so a restart neither restarts a delay
+nor forgets a failed probe. A gap in the input (the application was not running) does
+not reset a condition either: it counts from its first observation until an input
+shows it has ended. A unit out of range at the last reading before a gap and at the
+first one after it is taken to have been out of range throughout, because nobody
+knows otherwise and a late alarm is worse than a spurious one.
 """
 
 from __future__ import annotations
@@ -181,6 +191,24 @@ class _Pending:
     peak: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingCondition:
+    """A condition present since ``since`` whose alarm is not raised yet (still inside its delay)."""
+
+    kind: str
+    since: datetime
+    peak: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineMemory:
+    """What an engine knows beyond its active alarms; lost on a restart unless stored."""
+
+    pending: tuple[PendingCondition, ...] = ()
+    seen_probes: frozenset[int] = frozenset()  #: probes that have reported a value
+    missed_polls: int = 0  #: failed polls in a row
+
+
 @dataclass
 class UnitAlarmEngine:
     """Alarm state of one unit; feed it in time order."""
@@ -191,13 +219,26 @@ class UnitAlarmEngine:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _seen_probes: set[int] = field(default_factory=set)
     _missed: int = 0
-    _last_failure_at: datetime | None = None
 
     # -- restoring and acknowledging -------------------------------------------------
 
     def restore(self, alarm: ActiveAlarm) -> None:
         """Take over an alarm that was active when the previous run stopped (from the database)."""
         self.active[alarm.kind] = alarm
+
+    def memory(self) -> EngineMemory:
+        """The state to store so that a new engine carries on where this one stopped."""
+        return EngineMemory(
+            pending=tuple(PendingCondition(kind, p.since, p.peak) for kind, p in sorted(self._pending.items())),
+            seen_probes=frozenset(self._seen_probes),
+            missed_polls=self._missed,
+        )
+
+    def recall(self, memory: EngineMemory) -> None:
+        """Carry on from a stored :meth:`memory`: delays keep counting from when their conditions began."""
+        self._pending = {c.kind: _Pending(c.since, c.peak) for c in memory.pending}
+        self._seen_probes = set(memory.seen_probes)
+        self._missed = memory.missed_polls
 
     def acknowledge(self, kind: str) -> None:
         """The active alarm of ``kind`` was acknowledged: it stops re-announcing."""

@@ -14,10 +14,17 @@ from typing import Any
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from tracseq_desktop.domain.alarms import EXCURSION_KINDS, ActiveAlarm, AlarmEvent, alarm_title
+from tracseq_desktop.domain.alarms import (
+    EXCURSION_KINDS,
+    ActiveAlarm,
+    AlarmEvent,
+    EngineMemory,
+    PendingCondition,
+    alarm_title,
+)
 from tracseq_desktop.domain.enums import SampleStatus
-from tracseq_desktop.store.models import AlarmExposure, AlarmRecord, Location, Sample
-from tracseq_desktop.store.types import to_utc_text
+from tracseq_desktop.store.models import AlarmEngineState, AlarmExposure, AlarmRecord, Location, Sample
+from tracseq_desktop.store.types import from_utc_text, to_utc_text
 
 #: Operations stamp samples with the time they started; a sweep looks back this far so that
 #: one committed just after the previous sweep (or on a slightly different clock) is not missed.
@@ -128,6 +135,18 @@ def active_alarms(session: Session, unit_id: int) -> list[AlarmRecord]:
     )
 
 
+def units_to_announce(session: Session) -> list[tuple[int, str]]:
+    """(id, label) of the units with an active alarm nobody has acknowledged."""
+    query = (
+        select(Location.id, Location.label)
+        .join(AlarmRecord, AlarmRecord.unit_id == Location.id)
+        .where(AlarmRecord.cleared_at.is_(None), AlarmRecord.acknowledged_at.is_(None))
+        .distinct()
+        .order_by(Location.label)
+    )
+    return [(unit_id, label) for unit_id, label in session.execute(query)]
+
+
 def as_active(row: AlarmRecord) -> ActiveAlarm:
     """A stored, still active alarm handed back to a fresh engine after a restart."""
     return ActiveAlarm(
@@ -140,6 +159,35 @@ def as_active(row: AlarmRecord) -> ActiveAlarm:
         acknowledged=row.acknowledged_at is not None,
         alarm_id=row.id,
     )
+
+
+def load_memory(session: Session, unit_id: int) -> EngineMemory:
+    """What the unit's engine remembered when it last changed (nothing for a unit never monitored)."""
+    row = session.get(AlarmEngineState, unit_id)
+    if row is None:
+        return EngineMemory()
+    pending = []
+    for item in row.pending:
+        since = from_utc_text(item["since"])
+        assert since is not None
+        pending.append(PendingCondition(str(item["kind"]), since, item.get("peak")))
+    seen = frozenset(bit for bit in range(row.seen_probes.bit_length()) if row.seen_probes >> bit & 1)
+    return EngineMemory(tuple(pending), seen, row.missed_polls)
+
+
+def store_memory(session: Session, unit_id: int, memory: EngineMemory, now: datetime) -> None:
+    """Keep ``memory`` in the current transaction, with the input that changed it."""
+    pending = [{"kind": c.kind, "since": to_utc_text(c.since), "peak": c.peak} for c in memory.pending]
+    seen = sum(1 << index for index in memory.seen_probes)
+    row = session.get(AlarmEngineState, unit_id)
+    if row is None:
+        session.add(
+            AlarmEngineState(
+                unit_id=unit_id, pending=pending, seen_probes=seen, missed_polls=memory.missed_polls, updated_at=now
+            )
+        )
+    else:
+        row.pending, row.seen_probes, row.missed_polls, row.updated_at = pending, seen, memory.missed_polls, now
 
 
 def insert_alarm(session: Session, unit_id: int, event: AlarmEvent) -> int:

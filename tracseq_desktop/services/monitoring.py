@@ -4,7 +4,11 @@
 ``record_poll_failure`` from their port threads while the UI queries from its
 own. Each reading is stored, run through its unit's alarm engine, and the alarms
 it raised or cleared are written, all in one transaction: nothing acknowledged
-to the caller is lost, and a failed write leaves neither reading nor alarm.
+to the caller is lost, and a failed write leaves neither reading nor alarm. The
+same transaction keeps the engine's memory (conditions inside their delay, probes
+seen, failed polls in a row) whenever it changes, and a new engine starts from the
+stored alarms and memory: a restart, however long, never restarts an alarm delay
+(see ``domain/alarms.py`` for the rule on gaps).
 Everything returned is a frozen dataclass; no ORM object leaves this module.
 
 Listeners (``add_listener``) run after each commit on the thread that committed,
@@ -26,6 +30,7 @@ from tracseq_desktop.domain.alarms import (
     EXCURSION_KINDS,
     AlarmEvent,
     AlarmEventType,
+    EngineMemory,
     UnitAlarmEngine,
     with_alarm_id,
 )
@@ -81,6 +86,8 @@ class MonitoringService:
         self._links = UnitLinkService(runner)
         self._lock = threading.RLock()
         self._engines: dict[str, UnitAlarmEngine] = {}
+        self._remembered: dict[str, EngineMemory] = {}  #: each engine's memory as last stored
+        self._resumed = False  #: engines made for the alarms a previous run left active
         self._unit_ids: dict[str, int] = {}
         self._swept: dict[int, datetime] = {}  #: alarm id -> time of its last exposure sweep
         self._listeners: list[MonitoringListener] = []
@@ -174,6 +181,8 @@ class MonitoringService:
         when = now or self._runner.clock()
         events: list[AlarmEvent] = []
         with self._lock:
+            if not self._resumed:
+                self._resume()
             # Only units with something due open a write transaction (which also picks up acknowledgements).
             for label in [label for label, engine in self._engines.items() if engine.due(when)]:
                 events.extend(self._write(label, lambda session, unit_id, engine: engine.tick(when)))
@@ -181,16 +190,34 @@ class MonitoringService:
             self._notify(MonitoringChange(frozenset(e.unit for e in events), alarms=True, events=tuple(events)))
         return events
 
+    def _resume(self) -> None:
+        """Engines for the units whose alarms the previous run left active and unacknowledged.
+
+        So that they re-announce on time after a restart even before their unit's next reading or poll.
+        """
+        with self._db.reading() as session:
+            for unit_id, label in alarm_store.units_to_announce(session):
+                if label not in self._engines:
+                    self._unit_ids[label] = unit_id
+                    self._engine(session, unit_id, label)
+        self._resumed = True
+
     def _write(self, label: str, step: Callable[[Session, int, UnitAlarmEngine], list[AlarmEvent]]) -> list[AlarmEvent]:
         try:
             with self._db.writing() as session:
                 unit_id = self._unit_id(session, label)
                 engine = self._engine(session, unit_id, label)
                 events = step(session, unit_id, engine)
-                return self._persist(session, unit_id, engine, events)
+                out = self._persist(session, unit_id, engine, events)
+                memory = engine.memory()
+                if memory != self._remembered.get(label):
+                    alarm_store.store_memory(session, unit_id, memory, self._runner.clock())
+                    self._remembered[label] = memory
+                return out
         except BaseException:
             # The engine may have moved on without the database: rebuild it from the database next time.
             self._engines.pop(label, None)
+            self._remembered.pop(label, None)
             raise
 
     def _unit_id(self, session: Session, label: str) -> int:
@@ -208,10 +235,14 @@ class MonitoringService:
         engine = self._engines.get(label)
         stored = alarm_store.active_alarms(session, unit_id)
         if engine is None:
+            # A new run (or a failed write): carry on from the database, delays and all.
             engine = UnitAlarmEngine(label, settings)
             for row in stored:
                 engine.restore(alarm_store.as_active(row))
+            memory = alarm_store.load_memory(session, unit_id)
+            engine.recall(memory)
             self._engines[label] = engine
+            self._remembered[label] = memory
         else:
             engine.settings = settings
             for row in stored:  # acknowledged meanwhile, possibly by another process

@@ -25,7 +25,7 @@ from tracseq_desktop.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: Revision ids in the order they apply; the test suite checks this against Alembic.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 SCHEMA_HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_MS = 10_000
 

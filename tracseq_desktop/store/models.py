@@ -211,6 +211,24 @@ class AlarmRecord(Base):
     ack_comment: Mapped[str | None] = mapped_column(Text)
 
 
+class AlarmEngineState(Base):
+    """What a unit's alarm engine remembers besides its active alarms (migration 0006).
+
+    Written in the transaction of the reading or failed poll that changed it, read when
+    an engine is created, so a restart neither restarts an alarm delay nor forgets a
+    probe that stopped working. ``pending`` lists the conditions still inside their
+    delay: ``[{"kind": ..., "since": "<UTC text>", "peak": ...}]``.
+    """
+
+    __tablename__ = "alarm_engine_state"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"), primary_key=True)
+    pending: Mapped[list[dict[str, Any]]] = mapped_column(JSONText())
+    seen_probes: Mapped[int] = mapped_column(Integer)  #: bit i: probe i has reported a value
+    missed_polls: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AlarmExposure(Base):
     """A sample that was in the unit during a temperature excursion."""
 

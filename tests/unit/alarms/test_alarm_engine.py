@@ -17,6 +17,8 @@ from tracseq_desktop.domain.alarms import (
     AlarmEvent,
     AlarmEventType,
     AlarmSettings,
+    EngineMemory,
+    PendingCondition,
     UnitAlarmEngine,
     default_settings,
 )
@@ -134,6 +136,45 @@ def test_a_restored_alarm_is_not_raised_again() -> None:
     assert kinds(events) == [(CLEARED, HIGH)]
     assert events[0].alarm_id == 7
     assert events[0].peak == -59.0
+
+
+def test_a_new_engine_given_the_memory_carries_on_the_delays() -> None:
+    first = engine(door_delay_s=120.0)
+    assert first.memory() == EngineMemory()
+    assert feed(first, [(0, -80.0), (10, -60.0), (20, -57.0)]) == []
+    assert first.on_reading(reading(200, -59.0, door_open=True)) == []
+    assert first.on_poll_failure(T0 + timedelta(seconds=210)) == []
+    memory = first.memory()
+    assert memory == EngineMemory(
+        pending=(
+            PendingCondition(COMMUNICATION, T0 + timedelta(seconds=210)),
+            PendingCondition(DOOR, T0 + timedelta(seconds=200)),
+            PendingCondition(HIGH, T0 + timedelta(seconds=10), -57.0),
+        ),
+        seen_probes=frozenset({0, 1}),
+        missed_polls=1,
+    )
+    second = engine(door_delay_s=120.0)
+    second.recall(memory)
+    assert second.memory() == memory
+    assert second.on_reading(reading(300, -61.0, door_open=True)) == []  # 290 s beyond the limit; door 100 s
+    events = second.on_reading(reading(310, -62.0, door_open=True))
+    assert kinds(events) == [(RAISED, HIGH)]
+    assert (events[0].started_at, events[0].peak) == (T0 + timedelta(seconds=10), -57.0)
+    events = second.on_reading(reading(320, -62.0, door_open=True))
+    assert kinds(events) == [(RAISED, DOOR)]
+    assert events[0].started_at == T0 + timedelta(seconds=200)
+
+
+def test_a_recalled_probe_that_stays_silent_keeps_its_alarm() -> None:
+    first = engine()
+    first.on_reading(reading(0, probes=(-80.0, -79.0)))
+    assert kinds(first.on_reading(reading(10, probes=(-80.0, None)))) == [(RAISED, PROBE)]
+    second = engine()
+    second.restore(first.active[PROBE])
+    second.recall(first.memory())
+    assert second.on_reading(reading(20, probes=(-80.0, None))) == []
+    assert kinds(second.on_reading(reading(30, probes=(-80.0, -79.0)))) == [(CLEARED, PROBE)]
 
 
 def test_communication_is_lost_after_three_missed_polls_and_back_with_a_reading() -> None:
