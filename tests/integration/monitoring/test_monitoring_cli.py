@@ -186,3 +186,55 @@ def test_monitor_service_against_the_demo_scenario(
         blocks = conn.execute("SELECT count(*) FROM reading_block").fetchone()[0]
     assert blocks >= 3
     assert tracseq(db_path, "audit", "verify").returncode == 0
+
+
+def test_monitor_restarted_inside_the_delay_raises_when_the_first_delay_ends(
+    db_path: Path, sim_run_dir: tuple[Path, list[subprocess.Popen[str]]]
+) -> None:
+    """``tracseq monitor`` stopped and started again while a unit is out of range keeps counting the delay."""
+    run_dir, started = sim_run_dir
+    services = open_services(db_path, actor=Actor("tester", "ws"))
+    loc = services.locations
+    loc.create("site", "S")
+    loc.create("room", "R", parent="S")
+    loc.create("unit", "ULT-01", parent="R", unit_type="freezer-80")
+    monitoring_for(services).link(
+        "ULT-01", port=str(run_dir / "bus-a"), protocol="modbus-dixell", address=1, poll_interval_s=0.3
+    )
+    services.close()
+    # The unit sits near -80 °C: with a high limit of -85 °C it is out of range from its first reading.
+    delay = 6.0
+    done = tracseq(db_path, "unit", "thresholds", "ULT-01", "--high", "-85", "--low", "-95", "--delay", f"{delay:g}")
+    assert done.returncode == 0, done.stderr
+    sim = subprocess.Popen(
+        [str(BIN / "tracseq-sim"), str(RESOURCES / "scenarios" / "demo.json"), "--pty", "--run-dir", str(run_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    started.append(sim)
+    assert sim.stdout is not None
+    assert any(line.strip() == "READY" for line in sim.stdout)
+
+    # First run: shorter than the delay, nothing raised.
+    first = tracseq(db_path, "monitor", "--for", "3", "--json", timeout=40)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ""
+    # Second run: also shorter than the delay. A delay restarted by the restart could not end within it.
+    second = tracseq(db_path, "monitor", "--for", "5", "--json", timeout=40)
+    assert second.returncode == 0, second.stderr
+    events = [json.loads(line) for line in second.stdout.splitlines()]
+    assert [(e["type"], e["kind"]) for e in events] == [("raised", "high_temperature")]
+    [raised] = events
+
+    readings = json.loads(tracseq(db_path, "readings", "ULT-01", "--since", "5m", "--raw", "--json").stdout)
+    times = [datetime.fromisoformat(r["taken_at"]) for r in readings]
+    assert all(r["probes"][0] > -85.0 for r in readings)
+    started_at = datetime.fromisoformat(raised["started_at"])
+    raised_at = datetime.fromisoformat(raised["at"])
+    # The excursion began with the very first reading of the first run ...
+    assert abs((started_at - times[0]).total_seconds()) <= 0.05
+    # ... and the alarm came with the first reading once the delay had passed since then, in the second run.
+    due = next(t for t in times if (t - times[0]).total_seconds() >= delay - 0.05)
+    assert abs((raised_at - due).total_seconds()) <= 0.05
+    assert (raised_at - started_at).total_seconds() >= delay
+    [alarm] = json.loads(tracseq(db_path, "alarms", "--json").stdout)
+    assert (alarm["id"], alarm["started_at"]) == (raised["alarm_id"], raised["started_at"])
