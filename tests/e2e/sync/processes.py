@@ -17,9 +17,7 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return _free_ports(1)[0]
 
 
 def run(db: Path, user: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -55,15 +53,23 @@ def server_process(db: str) -> Iterator[str]:
 
 @contextmanager
 def server_processes(db: str, count: int) -> Iterator[list[str]]:
-    """``count`` server processes on one database, all started before any is ready; yields their URLs."""
+    """``count`` server processes on one database, all started before any is ready; yields their URLs.
+
+    A port is chosen free but bound only by the server a moment later; should something
+    else take it meanwhile, that server exits and is started again on another port.
+    """
     started: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        for _ in range(count):
-            port = free_port()
-            process = subprocess.Popen([str(BIN / "tracseq-server"), "--db", db, "--port", str(port)])
-            started.append((f"http://127.0.0.1:{port}", process))
-        for url, process in started:
-            _wait_healthy(url, process)
+        ports = _free_ports(count)
+        started = [_start(db, port) for port in ports]
+        for index in range(count):
+            for _attempt in range(3):
+                url, process = started[index]
+                if _wait_healthy(url, process):
+                    break
+                started[index] = _start(db, free_port())
+            else:
+                raise RuntimeError(f"tracseq-server did not start on {db}")
         yield [url for url, _process in started]
     finally:
         for _url, process in started:
@@ -72,14 +78,34 @@ def server_processes(db: str, count: int) -> Iterator[list[str]]:
             process.wait(timeout=20)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+def _free_ports(count: int) -> list[int]:
+    """``count`` different free ports (all held while choosing, so none is handed out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _start(db: str, port: int) -> tuple[str, subprocess.Popen[bytes]]:
+    process = subprocess.Popen([str(BIN / "tracseq-server"), "--db", db, "--port", str(port)])
+    return f"http://127.0.0.1:{port}", process
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> bool:
+    """True once the server answers; False if it exited first (its port was taken)."""
     deadline = time.monotonic() + 60
     while True:
         try:
             if httpx.get(url + "/v1/health").status_code == 200:
-                return
+                return process.poll() is None
         except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is not None:
+                return False
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
