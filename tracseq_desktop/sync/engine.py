@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracseq_desktop.i18n import _
 from tracseq_desktop.services.locations import refresh_search_words
 from tracseq_desktop.store.database import Database
-from tracseq_desktop.store.models import Location, Sample, SyncConflict, SyncOutbox
+from tracseq_desktop.store.models import Location, Sample, SyncConflict, SyncKey, SyncOutbox
 from tracseq_desktop.store.types import to_utc_text
 from tracseq_desktop.sync import wire
 from tracseq_desktop.sync.bulk import apply_changes
@@ -47,6 +47,8 @@ CURSOR_KEY = "sync.cursor"
 AUDIT_KEY = "sync.audit_through"
 LAST_SYNC_KEY = "sync.last_sync"
 MAX_ROUNDS = 20
+#: rows adopted per write transaction (see ``SyncEngine.adopt_unsynced``)
+ADOPT_CHUNK = 2000
 
 
 _PENDING_SQL = text(
@@ -145,25 +147,61 @@ class SyncEngine:
             return report
         raise Offline(_("Sync did not settle: local changes keep arriving; try again."))
 
-    def adopt_unsynced(self) -> int:
-        """Queue rows that never went through the outbox (older databases, bulk imports) as creations."""
+    def adopt_unsynced(self, chunk: int = ADOPT_CHUNK) -> int:
+        """Queue rows that never went through the outbox (older databases, bulk imports) as creations.
+
+        Parents first (locations by depth, then samples by depth), ``chunk`` rows per write
+        transaction, so that a large database does not hold the write lock for minutes: the
+        bench's scans and moves go in between. A chunk re-reads which of its rows still lack
+        a key, so rows adopted meanwhile are not queued twice; a crash leaves the rest for
+        the next sync.
+        """
+        with self.db.reading() as session:
+            by_depth = [
+                ("location", i)
+                for i in sorted(unsynced(session, "location"), key=lambda i: _depth(session, session.get(Location, i)))
+            ]
+            by_depth += [
+                ("sample", i)
+                for i in sorted(
+                    unsynced(session, "sample"), key=lambda i: _sample_depth(session, session.get(Sample, i))
+                )
+            ]
+        adopted = 0
+        for start in range(0, len(by_depth), chunk):
+            adopted += self._adopt(by_depth[start : start + chunk])
+        return adopted
+
+    def _adopt(self, rows: list[tuple[str, int]]) -> int:
         with self.db.writing() as session:
-            locations = unsynced(session, "location")
-            samples = unsynced(session, "sample")
-            if not locations and not samples:
-                return 0
+            taken = {
+                (kind, local_id)
+                for kind in ("location", "sample")
+                for local_id in session.scalars(
+                    select(SyncKey.local_id).where(
+                        SyncKey.entity_type == kind, SyncKey.local_id.in_([i for k, i in rows if k == kind])
+                    )
+                )
+            }
             now = datetime.now(UTC)
             clock = self._clock(session)
             operation = str(uuid.uuid4())
-            rows = sorted((session.get(Location, i) for i in locations), key=lambda r: _depth(session, r))
-            for loc in rows:
-                if loc is not None:
-                    self._queue(session, clock, operation, "location.create", location_args(session, loc), now)
-            for s in sorted((session.get(Sample, i) for i in samples), key=lambda r: _sample_depth(session, r)):
-                if s is not None:
-                    self._queue(session, clock, operation, "sample.register", register_args(session, s), now)
+            queued = 0
+            for kind, local_id in rows:
+                if (kind, local_id) in taken:
+                    continue
+                if kind == "location":
+                    loc = session.get(Location, local_id)
+                    if loc is not None:
+                        self._queue(session, clock, operation, "location.create", location_args(session, loc), now)
+                        queued += 1
+                else:
+                    sample = session.get(Sample, local_id)
+                    if sample is not None:
+                        self._queue(session, clock, operation, "sample.register", register_args(session, sample), now)
+                        queued += 1
             meta_set(session, HLC_KEY, str(clock.last))
-            return len(locations) + len(samples)
+            return queued
 
     def _queue(
         self, session: Session, clock: HybridClock, op: str, kind: str, args: dict[str, Any], now: datetime

@@ -8,6 +8,7 @@ all its places before filling them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from tracseq_desktop.domain.geometry import position_label
 from tracseq_desktop.server.loopback import RunningServer
 from tracseq_desktop.server.states import site_states
 from tracseq_desktop.services.actor import Actor
+from tracseq_desktop.services.demo import build_demo
 from tracseq_desktop.services.drafts import SampleDraft
 from tracseq_desktop.services.facade import Services, open_services
 from tracseq_desktop.services.samples import MAX_MOVE
 from tracseq_desktop.sync import wire
 from tracseq_desktop.sync.client import SyncClient
-from tracseq_desktop.sync.engine import pending_count
+from tracseq_desktop.sync.engine import SyncEngine, pending_count
 from tracseq_desktop.sync.replica import replica_states
 from tracseq_desktop.sync.service import SyncService
 from tracseq_desktop.sync.tokens import MemoryTokenStore
@@ -162,5 +164,30 @@ def test_a_move_bigger_than_a_request_allows_is_refused_whole(tmp_path: Path) ->
         unmoved = [services.queries.find(f"BIG-M{i:05d}") for i in (0, MAX_MOVE)]
         assert [s.box_label if s else "missing" for s in unmoved] == [None, None]
         assert len(services.samples.move_many(placements[:MAX_MOVE], reason="fill the boxes")) == MAX_MOVE
+    finally:
+        services.close()
+
+
+def test_a_database_filled_before_sync_is_adopted_in_chunks_parents_first(tmp_path: Path) -> None:
+    """Rows written without the outbox (the demo builder, older databases) are queued a chunk per transaction."""
+    services = open_services(tmp_path / "older.db", actor=Actor("keeper", "older"))
+    try:
+        made = build_demo(services, samples=900)
+        engine = SyncEngine(services.db, client=None)  # type: ignore[arg-type]  # adoption needs no server
+        adopted = engine.adopt_unsynced(chunk=250)
+        assert adopted == made.samples + made.locations
+        assert engine.adopt_unsynced(chunk=250) == 0  # nothing queued twice
+        with services.db.reading() as session:
+            rows = session.execute(text("SELECT seq, operation_id, kind, args FROM sync_outbox ORDER BY seq")).all()
+        assert [r.seq for r in rows] == list(range(1, adopted + 1))
+        operations = [r.operation_id for r in rows]
+        assert len(set(operations)) == -(-adopted // 250)  # one operation, one transaction, per chunk
+        assert all(operations.count(op) <= 250 for op in set(operations))
+        position: dict[str, int] = {}
+        for r in rows:
+            args = json.loads(r.args)
+            position[args["uuid"]] = r.seq
+            for parent in (args.get("parent"), args.get("box")):
+                assert parent is None or position.get(parent, adopted + 1) < r.seq, r.kind  # parents first
     finally:
         services.close()
