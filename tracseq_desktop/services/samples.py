@@ -42,8 +42,9 @@ from tracseq_desktop.services.rules import (
     check_temperature,
     resolve_slot,
 )
+from tracseq_desktop.services.sample_edits import apply_edit, edit_intents
 from tracseq_desktop.store.models import Location, Sample
-from tracseq_desktop.sync.outbox import register_args, sample_place, time_text
+from tracseq_desktop.sync.outbox import register_args, sample_place
 
 #: most samples one move may take: the server frees a move's places together (so the set
 #: may swap places), which needs the whole move in one sync request (see sync.wire.MAX_BATCH)
@@ -441,7 +442,7 @@ class SampleService:
             before = sample_state(session, sample)
             held = sample.volume_nl
             for name, value in changes.items():
-                _apply_edit(session, sample, name, value)
+                apply_edit(session, sample, name, value)
             after = sample_state(session, sample)
             old, new = diff(before, after)
             if not new:
@@ -450,7 +451,7 @@ class SampleService:
             sample.updated_at = op.now
             session.flush()
             op.record("edit", "sample", sample.barcode, old, new, reason)
-            _edit_intents(op, sample, changes, held, reason)
+            edit_intents(op, sample, changes, held, reason)
             op.samples.add(sample.id)
             return sample_view(session, sample)
 
@@ -538,64 +539,9 @@ def _child_codes(session: Any, parent_code: str, count: int) -> list[str]:
     return codes
 
 
-def _apply_edit(session: Any, sample: Sample, name: str, value: Any) -> None:
-    if name == "sample_type":
-        allowed_classes(session, str(value))
-        if sample.box_id is not None:
-            box = session.get(Location, sample.box_id)
-            check_temperature(session, str(value), unit_of(session, box), None)
-        sample.sample_type = str(value)
-    elif name in ("project", "owner", "concentration_unit"):
-        setattr(sample, name, (str(value).strip() or None) if value is not None else None)
-    elif name in ("collected_at", "expires_at"):
-        setattr(sample, name, parse_time(value, name))
-    elif name == "concentration":
-        try:
-            sample.concentration = None if value in (None, "") else float(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(_("{value!r} is not a concentration.").format(value=value)) from None
-    elif name == "attributes":
-        if not isinstance(value, dict):
-            raise InvalidInput(_("Attributes must be a set of named values."))
-        sample.attributes = {**(sample.attributes or {}), **value}
-    elif name == "volume":
-        sample.volume_nl = None if value in (None, "") else (value if isinstance(value, int) else parse_volume(value))
-    elif name == "freeze_thaw_count":
-        count = int(value)
-        if count < 0:
-            raise InvalidInput(_("The freeze-thaw count cannot be negative."))
-        sample.freeze_thaw_count = count
-
-
 def _expect(op: Operation, sample: Sample) -> dict[str, Any]:
     """What the workstation saw before changing a sample: the server compares it with its own."""
     return {"version": sample.version, "status": sample.status, **sample_place(op.session, sample)}
-
-
-def _edit_intents(op: Operation, sample: Sample, changes: dict[str, Any], held: int | None, reason: str | None) -> None:
-    """Descriptive fields merge one by one on the server; a volume change travels as a withdrawal."""
-    fields: dict[str, Any] = {}
-    for name, value in changes.items():
-        if name == "volume":
-            if held is not None and sample.volume_nl is not None:
-                if held != sample.volume_nl:
-                    args = {
-                        "uuid": op.key("sample", sample.id),
-                        "amount_nl": held - sample.volume_nl,
-                        "reason": reason,
-                        "adjust": True,
-                    }
-                    op.intent("sample.withdraw", args, {"volume_nl": held})
-            elif held != sample.volume_nl:
-                fields["volume_nl"] = sample.volume_nl
-        elif name == "attributes":
-            fields["attributes"] = dict(value)
-        elif name in ("collected_at", "expires_at"):
-            fields[name] = time_text(getattr(sample, name))
-        else:
-            fields[name] = getattr(sample, name)
-    if fields:
-        op.intent("sample.edit", {"uuid": op.key("sample", sample.id), "fields": fields})
 
 
 def _reasons(reason: str | None, override_reason: str | None) -> str | None:
