@@ -61,10 +61,10 @@ def unit_year(rng: np.random.Generator, hours: int) -> dict[str, np.ndarray]:
     }
 
 
-def build(services: Services, units: int, days: int, seed: int) -> int:
+def build(services: Services, units: int, days: int, seed: int, site: str = "BENCH") -> int:
     loc = services.locations
-    loc.create("site", "BENCH")
-    loc.create("room", "BENCH-ROOM", parent="BENCH")
+    loc.create("site", site)
+    loc.create("room", f"{site}-ROOM", parent=site)
     layout = packing.Layout(nprobes=3, probe_mask=0b011, setpoint=True, level=False)
     rng = np.random.default_rng(seed)
     hours = days * 24
@@ -72,7 +72,7 @@ def build(services: Services, units: int, days: int, seed: int) -> int:
     total = 0
     for u in range(units):
         label = f"ULT-{u:02d}"
-        loc.create("unit", label, parent="BENCH-ROOM", unit_type="freezer-80")
+        loc.create("unit", label, parent=f"{site}-ROOM", unit_type="freezer-80")
         cols = unit_year(rng, hours)
         names = ("offsets", "flags", "p1", "p2", "setpoint")
         as_lists = {name: cols[name].tolist() for name in names}

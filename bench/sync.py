@@ -5,10 +5,12 @@
 1. push N intents (sample registrations with their audit entries) from one workstation;
 2. pull those N changes into a second workstation that reads the feed from cursor 0;
 3. bootstrap a new workstation from a snapshot of M samples (bulk-loaded on the server);
-4. K workstations syncing at once (each: 20 local changes, then sync; 5 rounds): throughput and p95.
+4. K workstations syncing at once (each: 20 local changes, then sync; 5 rounds): throughput and p95;
+5. telemetry: a workstation holding a week of 10-second readings for U freezers (built through the
+   readings store, as ``bench/readings.py`` does) syncs until its backlog is on the server.
 
 Targets from issue 6 at full size (N = 100,000, M = 1,000,000, K = 50): push <= 20 s, pull <= 10 s,
-bootstrap <= 60 s; the concurrent run is reported (no target). ``--scale 0.1`` runs a tenth of
+bootstrap <= 60 s; the concurrent and telemetry runs are reported (no target). ``--scale 0.1`` runs a tenth of
 everything (targets scaled alike) in about a minute. ``--profile DIR`` writes cProfile files for
 the server process (server.prof) and each client phase (client_<phase>.prof).
 """
@@ -53,6 +55,7 @@ PASSWORD = "bench-password"
 FULL_PUSH = 100_000
 FULL_BOOTSTRAP = 1_000_000
 FULL_STATIONS = 50
+FULL_UNITS = 20  #: freezers with a week of readings each, for the telemetry run
 TARGETS_S = {"push": 20.0, "pull": 10.0, "bootstrap": 60.0}
 
 
@@ -348,6 +351,30 @@ def bench_concurrent(folder: Path, url: str, stations: int, rounds: int = 5, ops
     )
 
 
+def bench_telemetry(folder: Path, url: str, units: int, days: int = 7) -> str:
+    """Sync a workstation's backlog of readings (whole hour blocks) until the server holds all of it."""
+    from bench.readings import build
+
+    sync = station(folder, "telemetry", url, "tele")
+    built = build(sync._services, units, days, seed=3, site="TELE")
+    sent = syncs = 0
+    clock = Clock()
+    while True:
+        result = sync.sync_now()
+        syncs += 1
+        sent += result.readings
+        assert result.telemetry_error is None, result.telemetry_error
+        if not result.telemetry_more:
+            break
+    wall, cpu = clock.stop()
+    close_station(sync)
+    assert sent == built, (sent, built)
+    return (
+        f"telemetry  {sent:,} readings of {units} units x {days} days in {syncs} syncs, {wall:.2f} s"
+        f" ({sent / wall:,.0f} readings/s; CPU workstation {cpu[0]:.1f} s, server {cpu[1]:.1f} s) (reported; no target)"
+    )
+
+
 def timed(label: str, action: Callable[[], None]) -> None:
     began = time.perf_counter()
     action()
@@ -362,12 +389,16 @@ def main() -> int:
     parser.add_argument("--stations", type=int, help=f"concurrent workstations (default {FULL_STATIONS} x scale)")
     parser.add_argument("--batch", type=int, help="intents per push (default: the engine's)")
     parser.add_argument("--db", help="server database URL (default: a SQLite file in a temporary folder)")
-    parser.add_argument("--skip", action="append", default=[], choices=["push", "pull", "bootstrap", "concurrent"])
+    parser.add_argument("--units", type=int, help=f"freezers for the telemetry run (default {FULL_UNITS} x scale)")
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["push", "pull", "bootstrap", "concurrent", "telemetry"]
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile files into this folder")
     args = parser.parse_args()
     push_n = args.push if args.push is not None else max(100, round(FULL_PUSH * args.scale))
     boot_n = args.bootstrap if args.bootstrap is not None else max(1000, round(FULL_BOOTSTRAP * args.scale))
     stations = args.stations if args.stations is not None else max(5, round(FULL_STATIONS * args.scale))
+    units = args.units if args.units is not None else max(2, round(FULL_UNITS * args.scale))
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     profiler = Profiler(args.profile)
@@ -380,6 +411,7 @@ def main() -> int:
         create_user(setup, "boot", PASSWORD, Role.MANAGER, ["BIG"], utc_now())
         for i in range(5):
             create_user(setup, f"c{i}", PASSWORD, Role.MANAGER, [f"C{i}"], utc_now())
+        create_user(setup, "tele", PASSWORD, Role.MANAGER, ["TELE"], utc_now())
         setup.close()
         if "bootstrap" not in args.skip:
             timed(f"{boot_n:,} samples loaded into the server", lambda: fill_server(db_url, "BIG", boot_n))
@@ -397,6 +429,9 @@ def main() -> int:
                 log(lines[-1])
             if "concurrent" not in args.skip:
                 lines.append(bench_concurrent(folder, url, stations))
+                log(lines[-1])
+            if "telemetry" not in args.skip:
+                lines.append(bench_telemetry(folder, url, units))
                 log(lines[-1])
         finally:
             process.terminate()
