@@ -207,6 +207,8 @@ class SyncService:
                 raise
             self._online, self._error = True, None
             telemetry, problem = self._push_telemetry()
+            if problem is not None:  # the sync went through; say in the status why readings wait
+                self._error = _("Freezer readings and alarm events were not sent: {error}").format(error=problem)
             return _result(report, self._announce(), telemetry, problem)
 
     def _push_telemetry(self) -> tuple[TelemetryReport, str | None]:

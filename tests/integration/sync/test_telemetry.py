@@ -207,12 +207,15 @@ def test_a_lost_answer_neither_loses_nor_doubles(bench: Bench) -> None:
     bench.transport.drop = 1  # the server stores the readings and the alarm, the answer never arrives
     lost = sync(bench)
     assert lost.telemetry_error is not None and lost.readings == 0
+    status = bench.sync.status()
+    assert status.online and status.last_error and "readings" in status.last_error  # shown in the status tooltip
     with bench.server.db.reading() as session:
         assert session.scalar(select(func.sum(UnitReadingBlock.count))) == 16  # the server did commit
     resent = sync(bench)
     assert (resent.readings, resent.alarm_events, resent.telemetry_duplicates, resent.telemetry_error) == (
         0, 0, 2, None,
     )  # fmt: skip
+    assert bench.sync.status().last_error is None
     held = server_readings(bench)
     assert sorted(as_iso(r["at"]) for r in held) == bench.local_times()
     assert len(held) == 16
