@@ -231,10 +231,11 @@ def test_monitor_restarted_inside_the_delay_raises_when_the_first_delay_ends(
     started_at = datetime.fromisoformat(raised["started_at"])
     raised_at = datetime.fromisoformat(raised["at"])
     # The excursion began with the very first reading of the first run ...
-    assert abs((started_at - times[0]).total_seconds()) <= 0.05
-    # ... and the alarm came with the first reading once the delay had passed since then, in the second run.
-    due = next(t for t in times if (t - times[0]).total_seconds() >= delay - 0.05)
-    assert abs((raised_at - due).total_seconds()) <= 0.05
-    assert (raised_at - started_at).total_seconds() >= delay
+    assert abs((started_at - times[0]).total_seconds()) <= 0.1  # stored times: a tenth of a second
+    # ... and the alarm came, in the second run, with the first reading once the delay had passed since
+    # then: no sooner, and within one poll (0.3 s) of it. Stored reading times are kept to a tenth of a
+    # second, so which stored reading that is cannot be told more closely than the poll.
+    assert delay <= (raised_at - started_at).total_seconds() < delay + 0.3 + 0.15
+    assert any(abs((raised_at - t).total_seconds()) <= 0.1 for t in times)  # on a reading, stored
     [alarm] = json.loads(tracseq(db_path, "alarms", "--json").stdout)
     assert (alarm["id"], alarm["started_at"]) == (raised["alarm_id"], raised["started_at"])
