@@ -6,6 +6,8 @@ back; ``server.telemetry`` does the work.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -25,6 +27,15 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
+@contextmanager
+def _answered() -> Iterator[None]:
+    """A refusal from ``server.telemetry`` becomes its HTTP status with the reason."""
+    try:
+        yield
+    except telemetry.Refused as refusal:
+        raise HTTPException(refusal.status, refusal.reason) from None
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise HTTPException(422, "times need a zone (e.g. 2026-03-01T08:00:00Z)")
@@ -34,10 +45,8 @@ def _utc(value: datetime) -> datetime:
 @router.post("/telemetry", responses=_REFUSALS)
 def push_telemetry(body: wire.TelemetryRequest, who: CallerDep, state: StateDep) -> wire.TelemetryResponse:
     """Store reading blocks and alarm events; each gets applied, duplicate or held. A bad request changes nothing."""
-    try:
+    with _answered():
         return telemetry.push(state.db, who.sites, who.workstation, body, state.clock())
-    except telemetry.Refused as refusal:
-        raise HTTPException(refusal.status, refusal.reason) from None
 
 
 @router.get("/units/{unit}/readings", responses=_REFUSALS)
@@ -50,10 +59,8 @@ def unit_readings(
     limit: Annotated[int, Query(ge=1, le=wire.MAX_READINGS_PAGE)] = wire.DEFAULT_READINGS_PAGE,
 ) -> wire.ReadingsPage:
     """The unit's readings from every workstation between two times (inclusive), in pages of whole hours."""
-    try:
+    with _answered():
         return telemetry.readings_page(state.db, who.sites, unit, _utc(start), _utc(end), limit)
-    except telemetry.Refused as refusal:
-        raise HTTPException(refusal.status, refusal.reason) from None
 
 
 @router.get("/units/{unit}/alarm-events", responses=_REFUSALS)
@@ -66,7 +73,5 @@ def unit_alarm_events(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[wire.AlarmEventOut]:
     """The unit's alarm events (raised, cleared, acknowledged) between two times, oldest first."""
-    try:
+    with _answered():
         return telemetry.alarm_events(state.db, who.sites, unit, _utc(start), _utc(end), limit)
-    except telemetry.Refused as refusal:
-        raise HTTPException(refusal.status, refusal.reason) from None

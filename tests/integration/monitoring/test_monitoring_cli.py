@@ -17,7 +17,7 @@ import pytest
 from hardware.freezer.devicemaps import RESOURCES
 from tracseq_desktop.domain.monitoring import Reading
 from tracseq_desktop.services.actor import Actor
-from tracseq_desktop.services.facade import open_services
+from tracseq_desktop.services.facade import Services, open_services
 from tracseq_desktop.services.lab import build_small_lab
 from tracseq_desktop.services.monitoring import monitoring_for
 
@@ -126,16 +126,33 @@ def sim_run_dir(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[st
         process.communicate(timeout=10)
 
 
+def with_units(db_path: Path, *units: tuple[str, str]) -> Services:
+    """Services on ``db_path`` with site S, room R and the given (label, unit type) storage units."""
+    services = open_services(db_path, actor=Actor("tester", "ws"))
+    services.locations.create("site", "S")
+    services.locations.create("room", "R", parent="S")
+    for label, unit_type in units:
+        services.locations.create("unit", label, parent="R", unit_type=unit_type)
+    return services
+
+
+def start_simulator(run_dir: Path, started: list[subprocess.Popen[str]], *options: str) -> None:
+    """``tracseq-sim`` on the demo scenario, its pseudo-terminals in ``run_dir``; returns once it is ready."""
+    sim = subprocess.Popen(
+        [str(BIN / "tracseq-sim"), str(RESOURCES / "scenarios" / "demo.json"), "--pty", *options,
+         "--run-dir", str(run_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    started.append(sim)
+    assert sim.stdout is not None
+    assert any(line.strip() == "READY" for line in sim.stdout)
+
+
 def test_monitor_service_against_the_demo_scenario(
     db_path: Path, sim_run_dir: tuple[Path, list[subprocess.Popen[str]]]
 ) -> None:
     run_dir, started = sim_run_dir
-    services = open_services(db_path, actor=Actor("tester", "ws"))
-    loc = services.locations
-    loc.create("site", "S")
-    loc.create("room", "R", parent="S")
-    for label, unit_type in (("ULT-01", "freezer-80"), ("ULT-02", "freezer-80"), ("LN2-01", "ln2-dewar")):
-        loc.create("unit", label, parent="R", unit_type=unit_type)
+    services = with_units(db_path, ("ULT-01", "freezer-80"), ("ULT-02", "freezer-80"), ("LN2-01", "ln2-dewar"))
     monitoring = monitoring_for(services)
     # The simulator's pseudo-terminals appear as run_dir/<port name>; link before it starts.
     monitoring.link("ULT-01", port=str(run_dir / "bus-a"), protocol="modbus-dixell", address=1, poll_interval_s=0.3)
@@ -150,14 +167,7 @@ def test_monitor_service_against_the_demo_scenario(
     done = tracseq(db_path, "unit", "thresholds", "ULT-02", "--high", "-65", "--low", "-95", "--delay", "1")
     assert done.returncode == 0, done.stderr
 
-    sim = subprocess.Popen(
-        [str(BIN / "tracseq-sim"), str(RESOURCES / "scenarios" / "demo.json"), "--pty", "--time-scale", "3000",
-         "--run-dir", str(run_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    started.append(sim)
-    assert sim.stdout is not None
-    assert any(line.strip() == "READY" for line in sim.stdout)
+    start_simulator(run_dir, started, "--time-scale", "3000")
 
     done = tracseq(db_path, "monitor", "--for", "8", timeout=40)
     assert done.returncode == 0, done.stderr
@@ -193,11 +203,7 @@ def test_monitor_restarted_inside_the_delay_raises_when_the_first_delay_ends(
 ) -> None:
     """``tracseq monitor`` stopped and started again while a unit is out of range keeps counting the delay."""
     run_dir, started = sim_run_dir
-    services = open_services(db_path, actor=Actor("tester", "ws"))
-    loc = services.locations
-    loc.create("site", "S")
-    loc.create("room", "R", parent="S")
-    loc.create("unit", "ULT-01", parent="R", unit_type="freezer-80")
+    services = with_units(db_path, ("ULT-01", "freezer-80"))
     monitoring_for(services).link(
         "ULT-01", port=str(run_dir / "bus-a"), protocol="modbus-dixell", address=1, poll_interval_s=0.3
     )
@@ -206,13 +212,7 @@ def test_monitor_restarted_inside_the_delay_raises_when_the_first_delay_ends(
     delay = 6.0
     done = tracseq(db_path, "unit", "thresholds", "ULT-01", "--high", "-85", "--low", "-95", "--delay", f"{delay:g}")
     assert done.returncode == 0, done.stderr
-    sim = subprocess.Popen(
-        [str(BIN / "tracseq-sim"), str(RESOURCES / "scenarios" / "demo.json"), "--pty", "--run-dir", str(run_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    started.append(sim)
-    assert sim.stdout is not None
-    assert any(line.strip() == "READY" for line in sim.stdout)
+    start_simulator(run_dir, started)
 
     # First run: shorter than the delay, nothing raised.
     first = tracseq(db_path, "monitor", "--for", "3", "--json", timeout=40)
